@@ -1,0 +1,20 @@
+package io.watchkeeper.api.v1alpha1;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** Watches one resource type in a list of namespaces, or all of them, through shared informers. */
+@AdditionalPrinterColumn(name = "Resource", jsonPath = ".spec.resource")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
+@AdditionalPrinterColumn(name = "Items", jsonPath = ".status.informer.items", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Consumers", jsonPath = ".status.informer.consumers", type = AdditionalPrinterColumn.Type.INTEGER, priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+@Group(WatchKinds.GROUP)
+@Version(WatchKinds.VERSION)
+@ShortNames("crw")
+public class ClusterResourceWatch extends CustomResource<ClusterResourceWatchSpec, WatchStatus> {
+}

@@ -1,0 +1,292 @@
+package io.watchkeeper.demo;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import org.jboss.logging.Logger;
+
+/**
+ * A real, local Kubernetes control plane: etcd, kube-apiserver and kube-controller-manager as child processes on
+ * loopback, from the binaries {@code src/testbed/install-control-plane.sh} builds. Tests run the operator against it;
+ * the demo runs the operator against it when no cluster is at hand.
+ * <p>
+ * Authentication is by static tokens ({@link #users}); authorization is RBAC. An audit log of every request is kept
+ * when asked for, which is how tests see what the operator does at the API server.
+ */
+public final class ControlPlane implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ControlPlane.class);
+    public static final String VERSION = "1.20.2";
+
+    /** A static-token user: {@code token,name,uid,"groups"}. */
+    public record User(String token, String name, List<String> groups) {
+    }
+
+    public static final User ADMIN = new User("admin-token", "admin", List.of("system:masters"));
+
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+    private final int apiPort;
+    private final Path auditLog;
+
+    private ControlPlane(Path dir, int apiPort, Path auditLog) {
+        this.dir = dir;
+        this.apiPort = apiPort;
+        this.auditLog = auditLog;
+    }
+
+    /** Where the binaries live: {@code $WATCHKEEPER_CACHE} or {@code ~/.cache/watchkeeper}, then {@code k8s/1.20.2-linux-amd64}. */
+    public static Path binaries() {
+        String cache = System.getProperty("watchkeeper.cache", System.getenv().getOrDefault("WATCHKEEPER_CACHE",
+                System.getProperty("user.home") + "/.cache/watchkeeper"));
+        return Path.of(cache, "k8s", VERSION + "-linux-amd64");
+    }
+
+    public static boolean installed() {
+        Path bin = binaries();
+        return Files.isExecutable(bin.resolve("kube-apiserver")) && Files.isExecutable(bin.resolve("etcd"))
+                && Files.isExecutable(bin.resolve("kube-controller-manager"));
+    }
+
+    /**
+     * Starts etcd, kube-apiserver and kube-controller-manager and waits until the API server is ready.
+     *
+     * @param users    static-token users besides {@link #ADMIN}
+     * @param audit    keep an audit log of every request ({@link #auditLog()})
+     */
+    public static ControlPlane start(List<User> users, boolean audit) throws IOException {
+        if (!installed()) {
+            throw new IllegalStateException("No control plane binaries in " + binaries()
+                    + ": run src/testbed/install-control-plane.sh (it builds them once and caches them)");
+        }
+        Path dir = Files.createTempDirectory("watchkeeper-control-plane-");
+        int etcdPort = freePort();
+        int etcdPeerPort = freePort();
+        int apiPort = freePort();
+        int kcmPort = freePort();
+        Path auditLog = audit ? dir.resolve("audit.log") : null;
+        ControlPlane cp = new ControlPlane(dir, apiPort, auditLog);
+        try {
+            cp.launch(users, etcdPort, etcdPeerPort, kcmPort);
+        } catch (IOException | RuntimeException e) {
+            cp.close();
+            throw e;
+        }
+        return cp;
+    }
+
+    private void launch(List<User> users, int etcdPort, int etcdPeerPort, int kcmPort) throws IOException {
+        Path bin = binaries();
+        Path certs = Files.createDirectories(dir.resolve("certs"));
+        Path saKey = dir.resolve("sa.key");
+        writeKey(saKey);
+        List<User> all = new ArrayList<>(users);
+        all.add(0, ADMIN);
+        StringBuilder tokens = new StringBuilder();
+        for (User u : all) {
+            tokens.append(u.token()).append(',').append(u.name()).append(',').append(u.name()).append(",\"")
+                    .append(String.join(",", u.groups())).append("\"\n");
+        }
+        Path tokenFile = Files.writeString(dir.resolve("tokens.csv"), tokens);
+
+        spawn("etcd", List.of(bin.resolve("etcd").toString(), "--data-dir", dir.resolve("etcd").toString(),
+                "--listen-client-urls", "http://127.0.0.1:" + etcdPort, "--advertise-client-urls", "http://127.0.0.1:" + etcdPort,
+                "--listen-peer-urls", "http://127.0.0.1:" + etcdPeerPort, "--initial-advertise-peer-urls",
+                "http://127.0.0.1:" + etcdPeerPort, "--initial-cluster", "default=http://127.0.0.1:" + etcdPeerPort,
+                "--log-level", "warn"), Map.of("ETCD_UNSUPPORTED_ARCH", "amd64"));
+
+        List<String> api = new ArrayList<>(List.of(bin.resolve("kube-apiserver").toString(),
+                "--etcd-servers", "http://127.0.0.1:" + etcdPort, "--bind-address", "127.0.0.1",
+                "--secure-port", String.valueOf(apiPort), "--cert-dir", certs.toString(),
+                "--service-account-issuer", "https://kubernetes.default.svc",
+                "--service-account-key-file", saKey.toString(), "--service-account-signing-key-file", saKey.toString(),
+                "--token-auth-file", tokenFile.toString(), "--authorization-mode", "RBAC",
+                "--service-cluster-ip-range", "10.0.0.0/24", "--disable-admission-plugins", "ServiceAccount",
+                "--allow-privileged", "true", "--v", "0"));
+        if (auditLog != null) {
+            Path policy = Files.writeString(dir.resolve("audit-policy.yaml"), """
+                    apiVersion: audit.k8s.io/v1
+                    kind: Policy
+                    omitStages: [RequestReceived, ResponseStarted]
+                    rules:
+                      - level: Metadata
+                    """);
+            api.addAll(List.of("--audit-policy-file", policy.toString(), "--audit-log-path", auditLog.toString(),
+                    "--audit-log-format", "json"));
+        }
+        spawn("kube-apiserver", api, Map.of());
+        waitReady();
+
+        Path kubeconfig = writeKubeconfig(ADMIN, dir.resolve("admin.kubeconfig"));
+        spawn("kube-controller-manager", List.of(bin.resolve("kube-controller-manager").toString(),
+                "--kubeconfig", kubeconfig.toString(), "--leader-elect=false", "--controllers", "*,-serviceaccount-token",
+                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(kcmPort), "--port", "0"), Map.of());
+    }
+
+    public String url() {
+        return "https://127.0.0.1:" + apiPort;
+    }
+
+    /** The audit log (JSON lines), when started with {@code audit = true}. */
+    public Path auditLog() {
+        return auditLog;
+    }
+
+    /** Writes a kubeconfig for {@code user} (TLS verification off: the server's certificate is self-signed). */
+    public Path writeKubeconfig(User user, Path file) throws IOException {
+        return Files.writeString(file, """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: watchkeeper
+                  cluster:
+                    server: %s
+                    insecure-skip-tls-verify: true
+                users:
+                - name: %s
+                  user:
+                    token: %s
+                contexts:
+                - name: watchkeeper
+                  context:
+                    cluster: watchkeeper
+                    user: %s
+                    namespace: default
+                current-context: watchkeeper
+                """.formatted(url(), user.name(), user.token(), user.name()));
+    }
+
+    private void spawn(String name, List<String> command, Map<String, String> env) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        pb.environment().putAll(env);
+        processes.add(pb.start());
+    }
+
+    private void waitReady() throws IOException {
+        HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
+        Instant deadline = Instant.now().plusSeconds(60);
+        String last = "no answer";
+        while (Instant.now().isBefore(deadline)) {
+            for (Process p : processes) {
+                if (!p.isAlive()) {
+                    throw new IOException("A control plane process exited early; see the logs in " + dir);
+                }
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/readyz"))
+                        .header("Authorization", "Bearer " + ADMIN.token()).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    LOG.infof("Kubernetes %s API server ready at %s (state in %s)", VERSION, url(), dir);
+                    return;
+                }
+                last = "HTTP " + r.statusCode();
+            } catch (IOException e) {
+                last = e.toString();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+            try {
+                // Polling a process we started; no observable event to wait on instead.
+                TimeUnit.MILLISECONDS.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted", e);
+            }
+        }
+        throw new IOException("kube-apiserver did not become ready within 60s (" + last + "); see " + dir);
+    }
+
+    @Override
+    public void close() {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        processes.clear();
+        deleteQuietly(dir);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debugf("Could not delete %s: %s", dir, e);
+        }
+    }
+
+    private static void writeKey(Path file) throws IOException {
+        try {
+            KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+            gen.initialize(2048);
+            byte[] der = gen.generateKeyPair().getPrivate().getEncoded();
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                    + "\n-----END PRIVATE KEY-----\n";
+            Files.writeString(file, pem);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static SSLContext trustAll() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] { new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            } }, new SecureRandom());
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package io.watchkeeper.informer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.watchkeeper.config.WatchkeeperConfig;
+import io.watchkeeper.discovery.ApiResource;
+import io.watchkeeper.informer.FieldSelectors.Term;
+
+/**
+ * The shared informer factory of the operator: one informer per distinct {@link InformerKey}, shared by every consumer
+ * that asks the same question (ResourceWatches, ClusterResourceWatches and the built-in reconcilers alike), started on
+ * first use and stopped when its last consumer goes. Informers that fail with an error retrying cannot fix (403, 404,
+ * 400) are stopped, reported to their consumers, and restarted with exponential backoff while consumers remain.
+ * <p>
+ * Informers use a client of their own (same configuration as the operator's) whose requests are counted per informer,
+ * which is how relists and watch restarts become metrics.
+ */
+@ApplicationScoped
+public class InformerHub {
+
+    private static final Logger LOG = Logger.getLogger(InformerHub.class);
+
+    private final KubernetesClient client;
+    private final InformerMetrics metrics;
+    private final Clock clock;
+    private final Duration retryInitial;
+    private final Duration retryMax;
+    private final Map<InformerKey, SharedInformer> informers = new ConcurrentHashMap<>();
+    private final Map<String, Set<InformerKey>> held = new HashMap<>();
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "watchkeeper-informer-hub");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @Inject
+    public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics) {
+        this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax());
+    }
+
+    InformerHub(KubernetesClient operatorClient, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax) {
+        this.metrics = metrics;
+        this.clock = clock;
+        this.retryInitial = retryInitial;
+        this.retryMax = retryMax;
+        RequestCounter counter = new RequestCounter(this::countRequest);
+        this.client = new KubernetesClientBuilder().withConfig(operatorClient.getConfiguration())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("watchkeeper-request-counter", counter))
+                .build();
+        metrics.bind(this);
+        scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Makes {@code consumerId} hold exactly {@code wanted}: informers it newly wants are acquired (and started when
+     * new), informers it no longer wants are released (and stopped when it was their last consumer).
+     *
+     * @return the informers the consumer now holds, by key
+     */
+    public synchronized Map<InformerKey, SharedInformer> assign(String consumerId, Map<InformerKey, ApiResource> wanted,
+            InformerListener listener) {
+        Set<InformerKey> before = held.getOrDefault(consumerId, Set.of());
+        for (InformerKey k : before) {
+            if (!wanted.containsKey(k)) {
+                release(consumerId, k);
+            }
+        }
+        Map<InformerKey, SharedInformer> result = new HashMap<>();
+        for (Map.Entry<InformerKey, ApiResource> e : wanted.entrySet()) {
+            SharedInformer si = informers.computeIfAbsent(e.getKey(), k -> start(new SharedInformer(k, e.getValue(), clock)));
+            if (si.consumers.put(consumerId, listener) == null) {
+                LOG.debugf("%s now consumes %s (%d consumers)", consumerId, si.key(), si.consumers());
+            }
+            result.put(e.getKey(), si);
+        }
+        if (wanted.isEmpty()) {
+            held.remove(consumerId);
+        } else {
+            held.put(consumerId, new HashSet<>(wanted.keySet()));
+        }
+        return result;
+    }
+
+    /** Releases everything {@code consumerId} holds. */
+    public synchronized void releaseAll(String consumerId) {
+        assign(consumerId, Map.of(), (c, k) -> {
+        });
+    }
+
+    public Optional<SharedInformer> find(InformerKey key) {
+        return Optional.ofNullable(informers.get(key));
+    }
+
+    /** The consumer ids holding the informer for {@code key}. */
+    public Set<String> holders(InformerKey key) {
+        SharedInformer si = informers.get(key);
+        return si == null ? Set.of() : Set.copyOf(si.consumers.keySet());
+    }
+
+    public Collection<SharedInformer> informers() {
+        return List.copyOf(informers.values());
+    }
+
+    private void release(String consumerId, InformerKey key) {
+        SharedInformer si = informers.get(key);
+        if (si == null) {
+            return;
+        }
+        si.consumers.remove(consumerId);
+        if (si.consumers.isEmpty()) {
+            informers.remove(key);
+            stop(si);
+            LOG.infof("Stopped informer %s: its last consumer (%s) is gone", key, consumerId);
+        }
+    }
+
+    private SharedInformer start(SharedInformer si) {
+        InformerKey key = si.key();
+        ApiResource r = si.resource();
+        ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version())
+                .withPlural(r.resource()).withKind(r.kind()).withNamespaced(r.namespaced()).build();
+        MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> op = client
+                .genericKubernetesResources(ctx);
+        FilterWatchListDeletable<GenericKubernetesResource, GenericKubernetesResourceList, Resource<GenericKubernetesResource>> f;
+        if (!r.namespaced()) {
+            f = op;
+        } else if (key.allNamespaces()) {
+            f = op.inAnyNamespace();
+        } else {
+            f = op.inNamespace(key.namespace());
+        }
+        if (!key.labelSelector().isEmpty()) {
+            f = f.withLabelSelector(key.labelSelector());
+        }
+        try {
+            for (Term t : FieldSelectors.parse(key.fieldSelector()).terms()) {
+                f = t.equals() ? f.withField(t.field(), t.value()) : f.withoutField(t.field(), t.value());
+            }
+        } catch (InvalidSelectorException e) {
+            throw new IllegalArgumentException("informer key holds an invalid field selector: " + key, e);
+        }
+        SharedIndexInformer<GenericKubernetesResource> informer = f.runnableInformer(0);
+        boolean secrets = r.group().isEmpty() && r.resource().equals("secrets");
+        informer.itemStore(new TransformingItemStore(secrets));
+        informer.exceptionHandler((isStarted, t) -> onException(si, informer, isStarted, t));
+        informer.addEventHandler(new Counting(si));
+        si.informer = informer;
+        si.failure = null;
+        LOG.infof("Starting informer %s", key);
+        informer.start().whenComplete((v, t) -> {
+            if (t == null) {
+                si.failedAttempts = 0;
+                si.everSynced = true;
+                LOG.infof("Informer %s synced with %d objects", key, si.size());
+            }
+            scheduler.execute(this::sample);
+        });
+        return si;
+    }
+
+    private boolean onException(SharedInformer si, SharedIndexInformer<GenericKubernetesResource> informer, boolean isStarted,
+            Throwable t) {
+        if (si.informer != informer) {
+            return false; // a replaced informer: let it die quietly
+        }
+        InformerFailure f = InformerFailure.classify(si.key(), t, isStarted);
+        metrics.failure(si.key(), f.reason());
+        if (InformerFailure.isPermanent(t, isStarted)) {
+            si.failure = f;
+            si.failedAttempts++;
+            Duration delay = backoff(si.failedAttempts);
+            LOG.warnf("Informer %s failed: %s Retrying in %ds.", si.key(), f.message(), delay.toSeconds());
+            scheduler.schedule(() -> restart(si, informer), delay.toMillis(), TimeUnit.MILLISECONDS);
+            scheduler.execute(this::sample);
+            return false;
+        }
+        si.watchError = f;
+        if (isStarted && si.notWatchingSince == null) {
+            si.notWatchingSince = clock.instant();
+        }
+        LOG.debugf("Informer %s: %s (fabric8 retries)", si.key(), f.message());
+        return true;
+    }
+
+    private void restart(SharedInformer si, SharedIndexInformer<GenericKubernetesResource> failed) {
+        synchronized (this) {
+            if (informers.get(si.key()) != si || si.informer != failed) {
+                return; // released meanwhile, or already restarted
+            }
+            failed.stop();
+            si.notWatchingSince = null;
+            si.watchError = null;
+            start(si);
+        }
+    }
+
+    Duration backoff(int attempts) {
+        long factor = 1L << Math.min(attempts - 1, 20);
+        Duration d = retryInitial.multipliedBy(factor);
+        return d.compareTo(retryMax) > 0 ? retryMax : d;
+    }
+
+    private void stop(SharedInformer si) {
+        SharedIndexInformer<GenericKubernetesResource> i = si.informer;
+        si.informer = null;
+        if (i != null) {
+            i.stop();
+        }
+    }
+
+    /** Looks at every informer once a second and tells consumers about state changes. */
+    private void sample() {
+        try {
+            sampleOnce();
+        } catch (RuntimeException e) {
+            LOG.warn("Informer sampling failed", e);
+        }
+    }
+
+    private void sampleOnce() {
+        Instant now = clock.instant();
+        for (SharedInformer si : informers.values()) {
+            SharedIndexInformer<GenericKubernetesResource> i = si.informer;
+            if (i != null && si.failure == null && i.hasSynced()) {
+                if (i.isWatching()) {
+                    si.notWatchingSince = null;
+                    si.watchError = null;
+                } else if (si.notWatchingSince == null) {
+                    si.notWatchingSince = now;
+                }
+            }
+            InformerState state = si.state();
+            if (state != si.reported) {
+                InformerState was = si.reported;
+                si.reported = state;
+                if (state == InformerState.WATCH_FAILING) {
+                    LOG.warnf("Informer %s: watch failing since %s, cache may be stale: %s", si.key(), si.notWatchingSince,
+                            si.failure().map(InformerFailure::message).orElse("connection lost"));
+                } else if (was == InformerState.WATCH_FAILING && state == InformerState.SYNCED) {
+                    LOG.infof("Informer %s: watch recovered", si.key());
+                }
+                si.consumers.forEach((id, l) -> notify(l, id, si.key()));
+            }
+        }
+        metrics.refresh();
+    }
+
+    private static void notify(InformerListener l, String consumerId, InformerKey key) {
+        try {
+            l.onStateChange(consumerId, key);
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Consumer %s failed to take a state change of %s", consumerId, key);
+        }
+    }
+
+    private void countRequest(RequestCounter.Request request) {
+        for (SharedInformer si : informers.values()) {
+            if (request.matches(si.key())) {
+                if (request.watch()) {
+                    if (si.watchRequests.incrementAndGet() > 1) {
+                        metrics.watchRestart(si.key());
+                    }
+                } else if (si.listRequests.incrementAndGet() > 1) {
+                    metrics.relist(si.key());
+                }
+                return;
+            }
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        scheduler.shutdownNow();
+        informers.values().forEach(this::stop);
+        informers.clear();
+        client.close();
+    }
+
+    /** Counts events and remembers when the last one came; runs on the informer's own serial executor. */
+    private final class Counting implements ResourceEventHandler<GenericKubernetesResource> {
+        private final SharedInformer si;
+
+        Counting(SharedInformer si) {
+            this.si = si;
+        }
+
+        @Override
+        public void onAdd(GenericKubernetesResource obj) {
+            event("added");
+        }
+
+        @Override
+        public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
+            event("modified");
+        }
+
+        @Override
+        public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
+            event("deleted");
+        }
+
+        private void event(String type) {
+            si.lastEvent = clock.instant();
+            metrics.event(si.key(), type);
+        }
+    }
+}

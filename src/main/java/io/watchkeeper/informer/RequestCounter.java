@@ -1,0 +1,94 @@
+package io.watchkeeper.informer;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.function.Consumer;
+
+import io.fabric8.kubernetes.client.http.BasicBuilder;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.Interceptor;
+
+/**
+ * An HTTP interceptor on the hub's client that recognises the LIST and WATCH requests of each informer, so relists and
+ * watch restarts can be counted per informer without reaching into fabric8's reflector.
+ */
+final class RequestCounter implements Interceptor {
+
+    private final Consumer<Request> sink;
+
+    RequestCounter(Consumer<Request> sink) {
+        this.sink = sink;
+    }
+
+    @Override
+    public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+        if ("GET".equals(request.method())) {
+            Request r = Request.parse(request.uri());
+            if (r != null) {
+                sink.accept(r);
+            }
+        }
+    }
+
+    /** A collection GET, reduced to what identifies an informer. */
+    record Request(String path, String labelSelector, String fieldSelector, boolean watch) {
+
+        static Request parse(URI uri) {
+            String labels = "";
+            String fields = "";
+            boolean watch = false;
+            String query = uri.getRawQuery();
+            if (query != null) {
+                for (String param : query.split("&")) {
+                    int eq = param.indexOf('=');
+                    String name = eq < 0 ? param : param.substring(0, eq);
+                    String value = eq < 0 ? "" : URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8);
+                    switch (name) {
+                        case "labelSelector" -> labels = sorted(value);
+                        case "fieldSelector" -> fields = sorted(value);
+                        case "watch" -> watch = "true".equals(value) || "1".equals(value);
+                        default -> {
+                        }
+                    }
+                }
+            }
+            return new Request(uri.getPath(), labels, fields, watch);
+        }
+
+        boolean matches(InformerKey key) {
+            return path.endsWith(path(key)) && labelSelector.equals(sorted(key.labelSelector()))
+                    && fieldSelector.equals(sorted(key.fieldSelector()));
+        }
+
+        static String path(InformerKey key) {
+            String base = key.group().isEmpty() ? "/api/" + key.version() : "/apis/" + key.group() + "/" + key.version();
+            return base + (key.namespace() == null ? "" : "/namespaces/" + key.namespace()) + "/" + key.resource();
+        }
+
+        /** Splits at top-level commas (not inside {@code in (a,b)}) and sorts, so term order does not matter. */
+        static String sorted(String selector) {
+            List<String> terms = new ArrayList<>();
+            int depth = 0;
+            int start = 0;
+            for (int i = 0; i < selector.length(); i++) {
+                char c = selector.charAt(i);
+                if (c == '(') {
+                    depth++;
+                } else if (c == ')') {
+                    depth--;
+                } else if (c == ',' && depth == 0) {
+                    terms.add(selector.substring(start, i).trim());
+                    start = i + 1;
+                }
+            }
+            terms.add(selector.substring(start).trim());
+            terms.removeIf(String::isEmpty);
+            Collections.sort(terms);
+            return String.join(",", terms);
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.watchkeeper.metrics;
+
+/**
+ * Every Watchkeeper meter name and label, in one place. Micrometer names; the Prometheus registry turns dots into
+ * underscores and adds {@code _total} to counters, so {@code watchkeeper.informer.events} is scraped as
+ * {@code watchkeeper_informer_events_total}. Labels stay bounded: resource, namespace scope, event type, never an
+ * object name.
+ */
+public final class MetricNames {
+
+    public static final String INFORMERS_ACTIVE = "watchkeeper.informers.active";
+    public static final String INFORMER_CONSUMERS = "watchkeeper.informer.consumers";
+    public static final String INFORMER_CACHE_ITEMS = "watchkeeper.informer.cache.items";
+    public static final String INFORMER_SYNCED = "watchkeeper.informer.synced";
+    public static final String INFORMER_EVENTS = "watchkeeper.informer.events";
+    public static final String INFORMER_RELISTS = "watchkeeper.informer.relists";
+    public static final String INFORMER_WATCH_RESTARTS = "watchkeeper.informer.watch.restarts";
+    public static final String INFORMER_FAILURES = "watchkeeper.informer.failures";
+    public static final String INFORMER_LAST_EVENT = "watchkeeper.informer.last.event.timestamp.seconds";
+    public static final String CACHE_READS = "watchkeeper.cache.reads";
+    public static final String BUILD_INFO = "watchkeeper.build.info";
+
+    /** API group and plural, such as {@code pods} or {@code deployments.apps}. */
+    public static final String TAG_RESOURCE = "resource";
+    /** The informer's namespace, or {@code *} for all namespaces. */
+    public static final String TAG_NAMESPACE = "namespace";
+    /** Event type: added, modified, deleted. */
+    public static final String TAG_TYPE = "type";
+    /** Failure reason, as in the watch's Ready condition. */
+    public static final String TAG_REASON = "reason";
+    /** Read kind: list or get. */
+    public static final String TAG_OPERATION = "operation";
+
+    private MetricNames() {
+    }
+}

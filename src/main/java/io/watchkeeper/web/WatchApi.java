@@ -1,0 +1,165 @@
+package io.watchkeeper.web;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.watchkeeper.api.v1alpha1.WatchKinds;
+import io.watchkeeper.config.WatchkeeperConfig;
+import io.watchkeeper.discovery.ApiResource;
+import io.watchkeeper.informer.CacheReader;
+import io.watchkeeper.informer.InvalidSelectorException;
+import io.watchkeeper.informer.LabelSelectors;
+import io.watchkeeper.informer.LabelSelectors.Selector;
+import io.watchkeeper.watch.WatchRegistry;
+import io.watchkeeper.watch.WatchRegistry.Entry;
+import io.watchkeeper.watch.WatchRegistry.Kind;
+import io.watchkeeper.web.CallerAuth.Caller;
+
+/**
+ * Reads over HTTP, served from the informer caches with the caller's own rights: the watches the caller may see, and a
+ * watch's cached objects as a Kubernetes-style List.
+ */
+@Path("/api/v1alpha1")
+@Produces(MediaType.APPLICATION_JSON)
+public class WatchApi {
+
+    private final CallerAuth auth;
+    private final WatchRegistry watches;
+    private final CacheReader cache;
+    private final int retryAfter;
+
+    @Inject
+    public WatchApi(CallerAuth auth, WatchRegistry watches, CacheReader cache, WatchkeeperConfig config) {
+        this.auth = auth;
+        this.watches = watches;
+        this.cache = cache;
+        this.retryAfter = config.api().retryAfterSeconds();
+    }
+
+    @GET
+    @Path("watches")
+    public Map<String, Object> watches(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        Caller caller = auth.authenticate(authorization);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (Entry e : watches.all()) {
+            boolean visible = e.kind() == Kind.ResourceWatch
+                    ? auth.mayList(caller, WatchKinds.GROUP, "resourcewatches", e.namespace())
+                    : auth.mayList(caller, WatchKinds.GROUP, "clusterresourcewatches", "");
+            if (visible) {
+                Map<String, Object> w = new LinkedHashMap<>();
+                w.put("kind", e.kind().name());
+                if (e.namespace() != null) {
+                    w.put("namespace", e.namespace());
+                }
+                w.put("name", e.name());
+                w.put("resource", e.requested());
+                w.put("namespaces", e.namespaces());
+                w.put("status", e.status());
+                items.add(w);
+            }
+        }
+        items.sort(java.util.Comparator.comparing((Map<String, Object> m) -> String.valueOf(m.get("kind")))
+                .thenComparing(m -> String.valueOf(m.get("namespace"))).thenComparing(m -> String.valueOf(m.get("name"))));
+        return Map.of("items", items);
+    }
+
+    @GET
+    @Path("namespaces/{ns}/resourcewatches/{name}/items")
+    public Map<String, Object> resourceWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("ns") String ns, @PathParam("name") String name, @QueryParam("labelSelector") String labelSelector) {
+        return list(readable(Kind.ResourceWatch, ns, name, authorization), labelSelector);
+    }
+
+    @GET
+    @Path("namespaces/{ns}/resourcewatches/{name}/items/{itemNs}/{itemName}")
+    public GenericKubernetesResource resourceWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("ns") String ns, @PathParam("name") String name, @PathParam("itemNs") String itemNs,
+            @PathParam("itemName") String itemName) {
+        return get(readable(Kind.ResourceWatch, ns, name, authorization), itemNs, itemName);
+    }
+
+    @GET
+    @Path("clusterresourcewatches/{name}/items")
+    public Map<String, Object> clusterWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name, @QueryParam("labelSelector") String labelSelector) {
+        return list(readable(Kind.ClusterResourceWatch, null, name, authorization), labelSelector);
+    }
+
+    @GET
+    @Path("clusterresourcewatches/{name}/items/{itemNs}/{itemName}")
+    public GenericKubernetesResource clusterWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name, @PathParam("itemNs") String itemNs, @PathParam("itemName") String itemName) {
+        return get(readable(Kind.ClusterResourceWatch, null, name, authorization), itemNs, itemName);
+    }
+
+    /** For cluster-scoped resources (nodes, namespaces, CRDs) watched by a ClusterResourceWatch. */
+    @GET
+    @Path("clusterresourcewatches/{name}/items/{itemName}")
+    public GenericKubernetesResource clusterWatchClusterItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @PathParam("name") String name, @PathParam("itemName") String itemName) {
+        return get(readable(Kind.ClusterResourceWatch, null, name, authorization), null, itemName);
+    }
+
+    /** Finds the watch and checks that the caller may list what it watches, where it watches it; 503 until synced. */
+    private Entry readable(Kind kind, String ns, String name, String authorization) {
+        Caller caller = auth.authenticate(authorization);
+        Entry e = watches.find(kind, ns, name).orElseThrow(() -> new ApiException(404, "NotFound",
+                kind + " " + (ns == null ? "" : ns + "/") + name + " not found (or not reconciled yet)."));
+        ApiResource r = e.resource().orElseThrow(() -> new ApiException(409, "NotResolved", kind + " " + name
+                + " does not resolve to a resource: " + readyMessage(e)));
+        if (!r.namespaced() || e.namespaces().isEmpty()) {
+            auth.requireList(caller, r.group(), r.resource(), "");
+        } else {
+            for (String watched : e.namespaces()) {
+                auth.requireList(caller, r.group(), r.resource(), watched);
+            }
+        }
+        if (!cache.synced(e.keys())) {
+            throw new ApiException(503, "NotSynced", "The cache for " + kind + " " + name + " is not synced yet: "
+                    + readyMessage(e), retryAfter);
+        }
+        return e;
+    }
+
+    private Map<String, Object> list(Entry e, String labelSelector) {
+        Selector extra;
+        try {
+            extra = LabelSelectors.parse(labelSelector);
+        } catch (InvalidSelectorException ex) {
+            throw new ApiException(400, "BadRequest", ex.getMessage());
+        }
+        ApiResource r = e.resource().orElseThrow();
+        String rv = cache.resourceVersion(e.keys());
+        List<GenericKubernetesResource> items = cache.list(e.keys(), extra);
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("apiVersion", r.groupVersion());
+        list.put("kind", r.kind() + "List");
+        list.put("metadata", Map.of("resourceVersion", rv));
+        list.put("items", items);
+        return list;
+    }
+
+    private GenericKubernetesResource get(Entry e, String itemNs, String itemName) {
+        return cache.get(e.keys(), itemNs, itemName).orElseThrow(() -> new ApiException(404, "NotFound",
+                e.resource().map(ApiResource::qualifiedName).orElse("object") + " " + (itemNs == null ? "" : itemNs + "/")
+                        + itemName + " is not in the cache of " + e.kind() + " " + e.name() + "."));
+    }
+
+    private static String readyMessage(Entry e) {
+        return e.status() == null ? "not reconciled yet" : e.status().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason() + ": " + c.getMessage()).findFirst().orElse("unknown");
+    }
+}

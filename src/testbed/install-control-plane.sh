@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs a real Kubernetes control plane for tests and the demo, without Docker or downloads
+# from outside Debian: etcd from Debian, kube-apiserver and kube-controller-manager 1.20.2 built
+# from Debian's `kubernetes` source package. The result is cached outside the work tree, so a
+# second run costs nothing:
+#   ${WATCHKEEPER_CACHE:-~/.cache/watchkeeper}/k8s/1.20.2-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}
+# Prints the binary folder on its last line.
+set -euo pipefail
+
+VERSION=1.20.2
+CACHE="${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}"
+BIN="$CACHE/k8s/$VERSION-linux-amd64"
+log() { echo "[control-plane] $*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need_pkgs=()
+command -v etcd >/dev/null || need_pkgs+=(etcd-server)
+command -v openssl >/dev/null || need_pkgs+=(openssl)
+if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
+  command -v go >/dev/null || need_pkgs+=(golang-go)
+  command -v rsync >/dev/null || need_pkgs+=(rsync)
+  command -v make >/dev/null || need_pkgs+=(make)
+fi
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "installing Debian packages: ${need_pkgs[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+mkdir -p "$BIN"
+if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
+  work="$CACHE/build"
+  rm -rf "$work"; mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/src"
+  # A private apt configuration with only a deb-src line: the machine's apt setup stays untouched.
+  echo "deb-src http://deb.debian.org/debian bookworm main" > "$work/apt/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$work/apt/sources.list" -o "Dir::Etc::SourceParts=-"
+            -o "Dir::State::Lists=$work/apt/lists" -o "Dir::Cache=$work/apt/cache")
+  log "fetching Debian's kubernetes source package"
+  apt-get "${apt_opts[@]}" update -qq
+  (cd "$work/src" && apt-get "${apt_opts[@]}" source --download-only kubernetes >/dev/null)
+  tarball=$(ls "$work"/src/kubernetes_*.orig.tar.* | head -n1)
+  mkdir -p "$work/kubernetes"
+  tar -xf "$tarball" -C "$work/kubernetes" --strip-components=1
+  # The vendored reflect2 1.0.1 crashes under Go >= 1.18 on the first custom-resource watch;
+  # Debian's reflect2 1.0.2 and json-iterator 1.1.12 replace it.
+  log "replacing vendored reflect2 and json-iterator with Debian's fixed versions"
+  (cd "$work" && apt-get download golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev >/dev/null)
+  for deb in "$work"/golang-github-modern-go-reflect2-dev_*.deb "$work"/golang-github-json-iterator-go-dev_*.deb; do
+    dpkg-deb -x "$deb" "$work/gocode"
+  done
+  for pkg in github.com/modern-go/reflect2 github.com/json-iterator/go; do
+    rm -rf "$work/kubernetes/vendor/$pkg"
+    cp -r "$work/gocode/usr/share/gocode/src/$pkg" "$work/kubernetes/vendor/$pkg"
+    find "$work/kubernetes/vendor/$pkg" -name '*_test.go' -delete
+  done
+  log "building kube-apiserver and kube-controller-manager $VERSION (12-15 min on 2 cores, once)"
+  (cd "$work/kubernetes" && CGO_ENABLED=0 GOFLAGS=-mod=vendor make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >&2)
+  out="$work/kubernetes/_output/local/bin/linux/amd64"
+  cp "$out/kube-apiserver" "$out/kube-controller-manager" "$BIN/"
+  rm -rf "$work"
+fi
+ln -sf "$(command -v etcd)" "$BIN/etcd"
+if command -v kubectl >/dev/null; then ln -sf "$(command -v kubectl)" "$BIN/kubectl"; fi
+log "control plane binaries ready in $BIN"
+echo "$BIN"

@@ -59,8 +59,7 @@ public final class ControlPlane implements AutoCloseable {
 
     /** Where the binaries live: {@code $WATCHKEEPER_CACHE} or {@code ~/.cache/watchkeeper}, then {@code k8s/1.20.2-linux-amd64}. */
     public static Path binaries() {
-        String cache = System.getProperty("watchkeeper.cache", System.getenv().getOrDefault("WATCHKEEPER_CACHE",
-                System.getProperty("user.home") + "/.cache/watchkeeper"));
+        String cache = System.getenv().getOrDefault("WATCHKEEPER_CACHE", System.getProperty("user.home") + "/.cache/watchkeeper");
         return Path.of(cache, "k8s", VERSION + "-linux-amd64");
     }
 
@@ -73,10 +72,12 @@ public final class ControlPlane implements AutoCloseable {
     /**
      * Starts etcd, kube-apiserver and kube-controller-manager and waits until the API server is ready.
      *
-     * @param users    static-token users besides {@link #ADMIN}
-     * @param audit    keep an audit log of every request ({@link #auditLog()})
+     * @param users       static-token users besides {@link #ADMIN}
+     * @param auditedUser whose requests to write to the audit log ({@link #auditLog()}), with the stages that show a
+     *                    watch start and end; null: no audit log
      */
-    public static ControlPlane start(List<User> users, boolean audit) throws IOException {
+    public static ControlPlane start(List<User> users, String auditedUser) throws IOException {
+        boolean audit = auditedUser != null;
         if (!installed()) {
             throw new IllegalStateException("No control plane binaries in " + binaries()
                     + ": run src/testbed/install-control-plane.sh (it builds them once and caches them)");
@@ -89,15 +90,15 @@ public final class ControlPlane implements AutoCloseable {
         Path auditLog = audit ? dir.resolve("audit.log") : null;
         ControlPlane cp = new ControlPlane(dir, apiPort, auditLog);
         try {
-            cp.launch(users, etcdPort, etcdPeerPort, kcmPort);
+            cp.launch(users, auditedUser, etcdPort, etcdPeerPort, kcmPort);
         } catch (IOException | RuntimeException e) {
-            cp.close();
+            cp.stopProcesses(); // keep the folder: its logs say why
             throw e;
         }
         return cp;
     }
 
-    private void launch(List<User> users, int etcdPort, int etcdPeerPort, int kcmPort) throws IOException {
+    private void launch(List<User> users, String auditedUser, int etcdPort, int etcdPeerPort, int kcmPort) throws IOException {
         Path bin = binaries();
         Path certs = Files.createDirectories(dir.resolve("certs"));
         Path saKey = dir.resolve("sa.key");
@@ -124,15 +125,17 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-key-file", saKey.toString(), "--service-account-signing-key-file", saKey.toString(),
                 "--token-auth-file", tokenFile.toString(), "--authorization-mode", "RBAC",
                 "--service-cluster-ip-range", "10.0.0.0/24", "--disable-admission-plugins", "ServiceAccount",
-                "--allow-privileged", "true", "--v", "0"));
+                "--allow-privileged=true", "--v=0"));
         if (auditLog != null) {
             Path policy = Files.writeString(dir.resolve("audit-policy.yaml"), """
                     apiVersion: audit.k8s.io/v1
                     kind: Policy
-                    omitStages: [RequestReceived, ResponseStarted]
+                    omitStages: [RequestReceived]
                     rules:
                       - level: Metadata
-                    """);
+                        users: ["%s"]
+                      - level: None
+                    """.formatted(auditedUser));
             api.addAll(List.of("--audit-policy-file", policy.toString(), "--audit-log-path", auditLog.toString(),
                     "--audit-log-format", "json"));
         }
@@ -192,7 +195,8 @@ public final class ControlPlane implements AutoCloseable {
         while (Instant.now().isBefore(deadline)) {
             for (Process p : processes) {
                 if (!p.isAlive()) {
-                    throw new IOException("A control plane process exited early; see the logs in " + dir);
+                    throw new IOException("A control plane process exited early (" + p.info().command().orElse("?")
+                            + "); see the logs in " + dir);
                 }
             }
             try {
@@ -223,6 +227,11 @@ public final class ControlPlane implements AutoCloseable {
 
     @Override
     public void close() {
+        stopProcesses();
+        deleteQuietly(dir);
+    }
+
+    private void stopProcesses() {
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);
             p.destroy();
@@ -236,7 +245,6 @@ public final class ControlPlane implements AutoCloseable {
             }
         }
         processes.clear();
-        deleteQuietly(dir);
     }
 
     private static void deleteQuietly(Path dir) {

@@ -31,7 +31,7 @@ public final class DemoCluster {
                 if (!ControlPlane.installed()) {
                     install();
                 }
-                ControlPlane cp = ControlPlane.start(List.of(), false);
+                ControlPlane cp = ControlPlane.start(List.of(), null);
                 Path kubeconfig = cp.writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("watchkeeper-demo-", ".kubeconfig"));
                 Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "watchkeeper-demo-cluster-stop"));
                 url = cp.url();

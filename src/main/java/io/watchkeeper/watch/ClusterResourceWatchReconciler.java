@@ -5,7 +5,9 @@ import java.util.Optional;
 
 import jakarta.inject.Inject;
 
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -19,8 +21,8 @@ import io.watchkeeper.informer.HubEventSource;
  * Reconciles {@link ClusterResourceWatch}: one shared informer per listed namespace, or one for all namespaces when
  * the list is empty. Deletion releases them.
  */
-@ControllerConfiguration(name = ClusterResourceWatchReconciler.NAME, triggerReconcilerOnAllEvents = true)
-public class ClusterResourceWatchReconciler implements Reconciler<ClusterResourceWatch> {
+@ControllerConfiguration(name = ClusterResourceWatchReconciler.NAME)
+public class ClusterResourceWatchReconciler implements Reconciler<ClusterResourceWatch>, Cleaner<ClusterResourceWatch> {
 
     public static final String NAME = "clusterresourcewatch";
     private static final String PREFIX = "ClusterResourceWatch/";
@@ -42,12 +44,18 @@ public class ClusterResourceWatchReconciler implements Reconciler<ClusterResourc
     @Override
     public UpdateControl<ClusterResourceWatch> reconcile(ClusterResourceWatch watch, Context<ClusterResourceWatch> context) {
         String id = consumerId(watch);
-        if (context.isPrimaryResourceDeleted()) {
-            reconciliation.deleted(id);
-            return UpdateControl.noUpdate();
-        }
         List<String> namespaces = watch.getSpec() == null ? List.of() : watch.getSpec().getNamespaces();
         return reconciliation.reconcile(watch, id, namespaces, hubEvents);
+    }
+
+    /**
+     * Releases the watch's informers. A finalizer makes sure this runs (QOSDK 7.7.3 does not pass
+     * {@code triggerReconcilerOnAllEvents} on to JOSDK, so delete events would otherwise go unseen).
+     */
+    @Override
+    public DeleteControl cleanup(ClusterResourceWatch watch, Context<ClusterResourceWatch> context) {
+        reconciliation.deleted(consumerId(watch));
+        return DeleteControl.defaultDelete();
     }
 
     public static String consumerId(ClusterResourceWatch watch) {

@@ -5,7 +5,9 @@ import java.util.Optional;
 
 import jakarta.inject.Inject;
 
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -17,10 +19,10 @@ import io.watchkeeper.informer.HubEventSource;
 
 /**
  * Reconciles {@link ResourceWatch}: subscribes it to the shared informer for its question, in its own namespace only,
- * and keeps its status. Deletion releases the informer (reconciled on delete events; no finalizer to orphan).
+ * and keeps its status. Deletion releases the informer.
  */
-@ControllerConfiguration(name = ResourceWatchReconciler.NAME, triggerReconcilerOnAllEvents = true)
-public class ResourceWatchReconciler implements Reconciler<ResourceWatch> {
+@ControllerConfiguration(name = ResourceWatchReconciler.NAME)
+public class ResourceWatchReconciler implements Reconciler<ResourceWatch>, Cleaner<ResourceWatch> {
 
     public static final String NAME = "resourcewatch";
     private static final String PREFIX = "ResourceWatch/";
@@ -41,11 +43,17 @@ public class ResourceWatchReconciler implements Reconciler<ResourceWatch> {
     @Override
     public UpdateControl<ResourceWatch> reconcile(ResourceWatch watch, Context<ResourceWatch> context) {
         String id = consumerId(watch);
-        if (context.isPrimaryResourceDeleted()) {
-            reconciliation.deleted(id);
-            return UpdateControl.noUpdate();
-        }
         return reconciliation.reconcile(watch, id, List.of(watch.getMetadata().getNamespace()), hubEvents);
+    }
+
+    /**
+     * Releases the watch's informers. A finalizer makes sure this runs (QOSDK 7.7.3 does not pass
+     * {@code triggerReconcilerOnAllEvents} on to JOSDK, so delete events would otherwise go unseen).
+     */
+    @Override
+    public DeleteControl cleanup(ResourceWatch watch, Context<ResourceWatch> context) {
+        reconciliation.deleted(consumerId(watch));
+        return DeleteControl.defaultDelete();
     }
 
     public static String consumerId(ResourceWatch watch) {

@@ -7,7 +7,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ResolvedResource {
 
-    @JsonPropertyDescription("API group; empty for the core group.")
+    @JsonPropertyDescription("API group; absent for the core group.")
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
     private String group;
     @JsonPropertyDescription("API version: the group's preferred version unless spec.resource named one.")
     private String version;

@@ -1,0 +1,32 @@
+{{- define "watchkeeper.labels" -}}
+app.kubernetes.io/name: watchkeeper
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "watchkeeper.selectorLabels" -}}
+app.kubernetes.io/name: watchkeeper
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "watchkeeper.operatorRules" -}}
+- apiGroups: [watchkeeper.io]
+  resources: [resourcewatches, clusterresourcewatches]
+  verbs: [get, list, watch, patch, update]
+- apiGroups: [watchkeeper.io]
+  resources: [resourcewatches/status, clusterresourcewatches/status]
+  verbs: [get, patch, update]
+- apiGroups: [apiextensions.k8s.io]
+  resources: [customresourcedefinitions]
+  verbs: [get, list]
+- apiGroups: [authentication.k8s.io]
+  resources: [tokenreviews]
+  verbs: [create]
+- apiGroups: [authorization.k8s.io]
+  resources: [subjectaccessreviews]
+  verbs: [create]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch]
+{{- end }}

@@ -1,0 +1,119 @@
+package io.watchkeeper.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.demo.ControlPlane.User;
+
+/**
+ * The real control plane every test in this JVM shares, started once: etcd + kube-apiserver 1.20.2 +
+ * kube-controller-manager, with an audit log. The operator runs as {@link #OPERATOR}, bound to the operator
+ * ClusterRole from {@code kubernetes/} plus {@link #READER_ROLE}, which deliberately leaves some resources out so
+ * tests can meet a 403.
+ */
+public final class TestCluster {
+
+    public static final User OPERATOR = new User("operator-token", "watchkeeper-operator", List.of("watchkeeper:operators"));
+    public static final User ALICE = new User("alice-token", "alice", List.of("developers"));
+    public static final User BOB = new User("bob-token", "bob", List.of("guests"));
+    public static final String READER_ROLE = "watchkeeper-test-reader";
+
+    private static ControlPlane controlPlane;
+    private static KubernetesClient admin;
+
+    private TestCluster() {
+    }
+
+    public static synchronized ControlPlane start() {
+        if (controlPlane == null) {
+            try {
+                controlPlane = ControlPlane.start(List.of(OPERATOR, ALICE, BOB), OPERATOR.name());
+                Runtime.getRuntime().addShutdownHook(new Thread(controlPlane::close, "test-control-plane-stop"));
+                admin = client(ControlPlane.ADMIN);
+                installCrdsAndRbac();
+            } catch (IOException e) {
+                throw new IllegalStateException("The test control plane did not start: " + e.getMessage(), e);
+            }
+        }
+        return controlPlane;
+    }
+
+    public static ControlPlane controlPlane() {
+        return start();
+    }
+
+    /** A cluster-admin client for test set-up and for checking what the operator did. */
+    public static KubernetesClient admin() {
+        start();
+        return admin;
+    }
+
+    public static KubernetesClient client(User user) {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(controlPlane.url()).withOauthToken(user.token())
+                .withTrustCerts(true).withNamespace("default").build();
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    /** Creates a namespace of the test's own. */
+    public static String namespace(String name) {
+        admin().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).serverSideApply();
+        return name;
+    }
+
+    /** Operator configuration for Quarkus: the operator talks to this control plane as {@link #OPERATOR}. */
+    public static Map<String, String> operatorConfig() {
+        start();
+        return Map.of("quarkus.kubernetes-client.api-server-url", controlPlane.url(),
+                "quarkus.kubernetes-client.token", OPERATOR.token(),
+                "quarkus.kubernetes-client.trust-certs", "true",
+                "quarkus.kubernetes-client.namespace", "default");
+    }
+
+    private static void installCrdsAndRbac() throws IOException {
+        for (Path crd : List.of(Path.of("target/kubernetes/resourcewatches.watchkeeper.io-v1.yml"),
+                Path.of("target/kubernetes/clusterresourcewatches.watchkeeper.io-v1.yml"))) {
+            try (InputStream in = Files.newInputStream(crd)) {
+                admin.load(in).serverSideApply();
+            }
+        }
+        // The operator's own rights, exactly as the manifests grant them.
+        try (InputStream in = Files.newInputStream(Path.of("kubernetes/03-rbac.yaml"))) {
+            for (HasMetadata o : admin.load(in).items()) {
+                if (o instanceof ClusterRole role && role.getMetadata().getName().equals("watchkeeper-operator")) {
+                    role.getMetadata().setResourceVersion(null);
+                    admin.resource(role).serverSideApply();
+                }
+            }
+        }
+        // Reads for watches: a deliberately partial list (podtemplates and limitranges are left out).
+        admin.resource(new ClusterRoleBuilder().withNewMetadata().withName(READER_ROLE).endMetadata()
+                .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("pods", "services", "configmaps", "secrets",
+                        "namespaces", "endpoints", "events", "nodes").withVerbs("get", "list", "watch").build(),
+                        new PolicyRuleBuilder().withApiGroups("apps").withResources("deployments", "replicasets")
+                                .withVerbs("get", "list", "watch").build(),
+                        new PolicyRuleBuilder().withApiGroups("example.com", "alpha.example.com", "beta.example.com")
+                                .withResources("*").withVerbs("get", "list", "watch").build())
+                .build()).serverSideApply();
+        for (String role : List.of("watchkeeper-operator", READER_ROLE)) {
+            admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role + "-test").endMetadata()
+                    .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role)
+                    .addNewSubject().withKind("User").withName(OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
+                    .build()).serverSideApply();
+        }
+    }
+}

@@ -63,7 +63,16 @@ public class ResourceResolver {
         if (!loaded || revalidate) {
             refreshIfAllowed();
         }
-        Optional<ApiResource> found = table.resolve(name, this::fetchGroupVersion);
+        Optional<ApiResource> found;
+        try {
+            found = table.resolve(name, this::fetchGroupVersion);
+        } catch (ResolutionException e) {
+            // Ambiguous or not watchable by the cached view: discovery may have moved on (a CRD removed).
+            if (!refreshIfAllowed()) {
+                throw e;
+            }
+            found = table.resolve(name, this::fetchGroupVersion);
+        }
         if (found.isEmpty() && refreshIfAllowed()) {
             found = table.resolve(name, this::fetchGroupVersion);
         }
@@ -72,7 +81,12 @@ public class ResourceResolver {
                 + "the watch retries by itself."));
     }
 
-    /** Forces the next resolution to reload discovery, subject to the rate limit. */
+    /** Marks the cached discovery as stale: the next resolution reloads it, whatever the rate limit. */
+    public void invalidate() {
+        loaded = false;
+    }
+
+    /** Reloads discovery unless it was reloaded less than the minimum interval ago; true when it did. */
     public synchronized boolean refreshIfAllowed() throws ResolutionException {
         Instant now = clock.instant();
         if (loaded && Duration.between(lastRefresh, now).compareTo(refreshMinInterval) < 0) {

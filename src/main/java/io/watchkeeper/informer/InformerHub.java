@@ -237,6 +237,13 @@ public class InformerHub {
         }
     }
 
+    /** Tells every consumer of every informer to look again (after discovery changed, for example). */
+    public void notifyAllConsumers() {
+        for (SharedInformer si : informers.values()) {
+            si.consumers.forEach((id, l) -> notify(l, id, si.key()));
+        }
+    }
+
     /** Looks at every informer once a second and tells consumers about state changes. */
     private void sample() {
         try {
@@ -315,22 +322,29 @@ public class InformerHub {
 
         @Override
         public void onAdd(GenericKubernetesResource obj) {
-            event("added");
+            event("added", obj);
         }
 
         @Override
         public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-            event("modified");
+            event("modified", newObj);
         }
 
         @Override
         public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
-            event("deleted");
+            event("deleted", obj);
         }
 
-        private void event(String type) {
+        private void event(String type, GenericKubernetesResource obj) {
             si.lastEvent = clock.instant();
             metrics.event(si.key(), type);
+            si.consumers.forEach((id, l) -> {
+                try {
+                    l.onObjectChange(id, si.key(), obj);
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "Consumer %s failed to take an event of %s", id, si.key());
+                }
+            });
         }
     }
 }

@@ -7,4 +7,11 @@ package io.watchkeeper.informer;
 @FunctionalInterface
 public interface InformerListener {
     void onStateChange(String consumerId, InformerKey key);
+
+    /**
+     * An object in the informer's cache was added, modified or deleted. Runs on the informer's own serial thread, shared
+     * with every other consumer of that informer: return at once.
+     */
+    default void onObjectChange(String consumerId, InformerKey key, io.fabric8.kubernetes.api.model.GenericKubernetesResource object) {
+    }
 }

@@ -12,12 +12,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Fails when the committed CRDs (chart and manifests) or the plain manifests drift from what the build generates.
- * To update them after changing the Java types or the chart: {@code ./mvnw verify -Dwatchkeeper.regenerate=true}.
+ * To update them after changing the Java types or the chart: {@code ./mvnw verify -DregenerateArtefacts=true}.
  */
 class GeneratedArtefactsTest {
 
-    private static final boolean REGENERATE = Boolean.getBoolean("watchkeeper.regenerate");
-    private static final String HOW = "Run ./mvnw verify -Dwatchkeeper.regenerate=true and commit the result.";
+    private static final boolean REGENERATE = Boolean.getBoolean("regenerateArtefacts");
+    private static final String HOW = "Run ./mvnw verify -DregenerateArtefacts=true and commit the result.";
 
     @Test
     void shouldMatchChartCrdsToGeneratedCrds() throws IOException {

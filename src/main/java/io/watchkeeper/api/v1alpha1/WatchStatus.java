@@ -6,9 +6,13 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.generator.annotation.Nullable;
 import io.fabric8.kubernetes.api.model.Condition;
 
-/** Status shared by {@link ResourceWatch} and {@link ClusterResourceWatch}. */
+/**
+ * Status shared by {@link ResourceWatch} and {@link ClusterResourceWatch}. Fields that can go away are nullable in the
+ * schema: Kubernetes 1.20's server-side apply leaves a removed field as null rather than deleting it.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WatchStatus {
 
@@ -16,13 +20,16 @@ public class WatchStatus {
     private Long observedGeneration;
 
     @JsonPropertyDescription("What spec.resource resolved to through API discovery.")
+    @Nullable
     private ResolvedResource resolved;
 
     @JsonPropertyDescription("The shared informer serving this watch. For a ClusterResourceWatch over several namespaces: "
             + "a summary (synced when all are synced, items summed, consumers the lowest count).")
+    @Nullable
     private InformerStatus informer;
 
     @JsonPropertyDescription("One entry per namespace when a ClusterResourceWatch names several namespaces.")
+    @Nullable
     private List<InformerStatus> informers;
 
     @JsonPropertyDescription("Conditions: Resolved (spec.resource is known to the API server) and Ready (the cache is synced and watching).")

@@ -1,0 +1,130 @@
+package io.watchkeeper.web;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.watchkeeper.testing.ControlPlaneResource;
+import io.watchkeeper.testing.Kubectl;
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/** Reads over HTTP: what kubectl would return for the same question, and only for callers with the right to it. */
+@QuarkusTest
+@QuarkusTestResource(ControlPlaneResource.class)
+class WatchApiTest {
+
+    private static final String NS = TestCluster.namespace("api");
+    private static final String ITEMS = "/api/v1alpha1/namespaces/" + NS + "/resourcewatches/web/items";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @BeforeAll
+    static void createObjectsWatchesAndRights() {
+        for (String name : List.of("web-a", "web-b")) {
+            TestCluster.admin().resource(Watches.pod(NS, name, Map.of("app", "web", "tier", name.equals("web-a") ? "front" : "back"))).create();
+        }
+        TestCluster.admin().resource(Watches.pod(NS, "db-a", Map.of("app", "db"))).create();
+        TestCluster.admin().resource(new SecretBuilder().withNewMetadata().withNamespace(NS).withName("creds").endMetadata()
+                .addToStringData("password", "hunter2").build()).create();
+        // alice may list pods, secrets and limitranges in this namespace, and see its watches; bob may do nothing
+        TestCluster.admin().resource(new RoleBuilder().withNewMetadata().withNamespace(NS).withName("reader").endMetadata()
+                .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("pods", "secrets", "limitranges").withVerbs("get", "list").build(),
+                        new PolicyRuleBuilder().withApiGroups("watchkeeper.io").withResources("resourcewatches").withVerbs("get", "list").build())
+                .build()).create();
+        TestCluster.admin().resource(new RoleBindingBuilder().withNewMetadata().withNamespace(NS).withName("alice-reader").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "reader")
+                .addNewSubject().withKind("User").withName("alice").withApiGroup("rbac.authorization.k8s.io").endSubject().build()).create();
+
+        Watches.create(Watches.resourceWatch(NS, "web", "pods", Map.of("app", "web")));
+        Watches.create(Watches.resourceWatch(NS, "secrets", "secrets", null));
+        Watches.create(Watches.resourceWatch(NS, "limits", "limitranges", null));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(Watches.ready(Watches.get(NS, "web"))).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+            assertThat(Watches.ready(Watches.get(NS, "secrets"))).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True"));
+            assertThat(Watches.ready(Watches.get(NS, "limits"))).hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("Forbidden"));
+        });
+    }
+
+    @Test
+    void shouldListWhatKubectlListsForTheSameQuestion() throws Exception {
+        JsonNode kubectl = JSON.readTree(Kubectl.run("get", "pods", "-n", NS, "-l", "app=web", "-o", "json"));
+
+        String body = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get(ITEMS)
+                .then().statusCode(200).body("kind", equalTo("PodList")).body("apiVersion", equalTo("v1"))
+                .body("metadata.resourceVersion", notNullValue()).extract().asString();
+
+        JsonNode ours = JSON.readTree(body);
+        assertThat(identities(ours)).isEqualTo(identities(kubectl)).hasSize(2);
+        // the cache drops managedFields
+        assertThat(ours.path("items").get(0).path("metadata").has("managedFields")).isFalse();
+    }
+
+    @Test
+    void shouldNarrowByLabelSelectorAndGetOneObject() {
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "tier in (front)")
+                .when().get(ITEMS).then().statusCode(200).body("items.metadata.name", equalTo(List.of("web-a")));
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get(ITEMS + "/" + NS + "/web-b")
+                .then().statusCode(200).body("metadata.name", equalTo("web-b")).body("metadata.labels.tier", equalTo("back"));
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get(ITEMS + "/" + NS + "/db-a")
+                .then().statusCode(404).body("kind", equalTo("Status")).body("reason", equalTo("NotFound"));
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "tier in (front")
+                .when().get(ITEMS).then().statusCode(400).body("reason", equalTo("BadRequest"));
+    }
+
+    @Test
+    void shouldRedactSecretValues() {
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token())
+                .when().get("/api/v1alpha1/namespaces/" + NS + "/resourcewatches/secrets/items/" + NS + "/creds")
+                .then().statusCode(200).body("data.password", equalTo("")).body("metadata.annotations", org.hamcrest.Matchers.hasKey("watchkeeper.io/redacted"));
+    }
+
+    @Test
+    void shouldRefuseCallersWithoutAValidTokenOrTheRight() {
+        given().when().get(ITEMS).then().statusCode(401).body("reason", equalTo("Unauthorized"));
+        given().header("Authorization", "Bearer not-a-token").when().get(ITEMS).then().statusCode(401);
+        given().header("Authorization", "Bearer " + TestCluster.BOB.token()).when().get(ITEMS).then().statusCode(403)
+                .body("message", equalTo("User \"bob\" cannot list pods in namespace " + NS + "."));
+        given().header("Authorization", "Bearer " + TestCluster.BOB.token()).when().get(ITEMS + "/" + NS + "/web-a").then().statusCode(403);
+    }
+
+    @Test
+    void shouldAnswer503WithRetryAfterWhileTheCacheIsNotSynced() {
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token())
+                .when().get("/api/v1alpha1/namespaces/" + NS + "/resourcewatches/limits/items")
+                .then().statusCode(503).header("Retry-After", notNullValue()).body("reason", equalTo("NotSynced"));
+    }
+
+    @Test
+    void shouldListOnlyTheWatchesTheCallerMaySee() {
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get("/api/v1alpha1/watches")
+                .then().statusCode(200).body("items.findAll { it.namespace == '" + NS + "' }.name", equalTo(List.of("limits", "secrets", "web")));
+        given().header("Authorization", "Bearer " + TestCluster.BOB.token()).when().get("/api/v1alpha1/watches")
+                .then().statusCode(200).body("items", equalTo(List.of()));
+    }
+
+    private static List<String> identities(JsonNode list) {
+        return StreamSupport.stream(list.path("items").spliterator(), false)
+                .map(i -> i.path("metadata").path("name").asText() + "@" + i.path("metadata").path("resourceVersion").asText()
+                        + "#" + i.path("metadata").path("uid").asText())
+                .sorted().toList();
+    }
+}

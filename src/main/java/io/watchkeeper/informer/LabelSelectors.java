@@ -120,6 +120,9 @@ public final class LabelSelectors {
             java.util.regex.Matcher set = Pattern.compile("^(\\S+)\\s+(in|notin)\\s*\\((.*)\\)$").matcher(t);
             if (set.matches()) {
                 List<String> values = new ArrayList<>();
+                if (set.group(3).isBlank()) {
+                    throw new InvalidSelectorException("label selector: '" + set.group(1) + " " + set.group(2) + " ()' needs at least one value");
+                }
                 for (String v : set.group(3).split(",", -1)) {
                     values.add(v.trim());
                 }

@@ -1,0 +1,118 @@
+package io.watchkeeper.watch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.watchkeeper.api.v1alpha1.InformerStatus;
+import io.watchkeeper.api.v1alpha1.WatchStatus;
+import io.watchkeeper.discovery.ApiResource;
+import io.watchkeeper.watch.Subscription.Problem;
+
+class WatchStatusFactoryTest {
+
+    private static final Instant T0 = Instant.parse("2026-11-27T10:00:00Z");
+    private static final ApiResource PODS = new ApiResource("", "v1", "pods", "Pod", true, "pod", List.of("po"), List.of("list", "watch"));
+
+    private final MutableClock clock = new MutableClock(T0);
+    private final WatchStatusFactory factory = new WatchStatusFactory(clock, Duration.ofSeconds(30));
+
+    @Test
+    void shouldReportAResolutionProblemInBothConditions() {
+        WatchStatus s = factory.build(null, 3L, Subscription.failed(Optional.empty(), new Problem(true, "ResourceNotFound", "no widgets")));
+
+        assertThat(s.getObservedGeneration()).isEqualTo(3L);
+        assertThat(s.getResolved()).isNull();
+        assertThat(s.getInformer()).isNull();
+        assertThat(s.getConditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("Resolved", "False", "ResourceNotFound"),
+                        org.assertj.core.groups.Tuple.tuple("Ready", "False", "ResourceNotFound"));
+        assertThat(s.getConditions()).allSatisfy(c -> assertThat(c.getLastTransitionTime()).isEqualTo("2026-11-27T10:00:00Z"));
+    }
+
+    @Test
+    void shouldReportASelectorProblemAsResolvedButNotReady() {
+        WatchStatus s = factory.build(null, 1L, Subscription.failed(Optional.of(PODS), new Problem(false, "InvalidLabelSelector", "bad")));
+
+        assertThat(s.getResolved().getKind()).isEqualTo("Pod");
+        assertThat(s.getConditions()).extracting(Condition::getType, Condition::getStatus, Condition::getReason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("Resolved", "True", "Resolved"),
+                        org.assertj.core.groups.Tuple.tuple("Ready", "False", "InvalidLabelSelector"));
+    }
+
+    @Test
+    void shouldMoveLastTransitionTimeOnlyOnARealTransition() {
+        WatchStatus first = factory.build(null, 1L, Subscription.failed(Optional.empty(), new Problem(true, "ResourceNotFound", "a")));
+        clock.advance(Duration.ofMinutes(5));
+        WatchStatus sameStatus = factory.build(first, 2L, Subscription.failed(Optional.empty(), new Problem(true, "AmbiguousResource", "b")));
+        WatchStatus transition = factory.build(sameStatus, 2L, Subscription.failed(Optional.of(PODS), new Problem(false, "InvalidFieldSelector", "c")));
+
+        assertThat(sameStatus.getConditions()).allSatisfy(c -> assertThat(c.getLastTransitionTime()).isEqualTo("2026-11-27T10:00:00Z"));
+        assertThat(transition.getConditions().get(0).getLastTransitionTime()).isEqualTo("2026-11-27T10:05:00Z");
+        assertThat(transition.getConditions().get(1).getLastTransitionTime()).isEqualTo("2026-11-27T10:00:00Z");
+    }
+
+    @Test
+    void shouldPatchCountsOnlyWhenTheLastCountsAreOldEnough() {
+        WatchStatus current = withCounts(5, 2);
+        WatchStatus sameCounts = withCounts(5, 2);
+        WatchStatus newCounts = withCounts(6, 3);
+
+        assertThat(factory.needsPatch(null, current, null)).isTrue();
+        assertThat(factory.needsPatch(current, sameCounts, T0)).isFalse();
+        assertThat(factory.needsPatch(current, newCounts, T0)).isFalse();
+        clock.advance(Duration.ofSeconds(30));
+        assertThat(factory.needsPatch(current, newCounts, T0)).isTrue();
+    }
+
+    @Test
+    void shouldPatchAMeaningfulChangeAtOnce() {
+        WatchStatus current = withCounts(5, 2);
+        WatchStatus synced = withCounts(5, 2);
+        synced.getInformer().setSynced(false);
+        assertThat(factory.needsPatch(current, synced, T0)).isTrue();
+    }
+
+    private WatchStatus withCounts(int items, int consumers) {
+        WatchStatus s = factory.build(null, 1L, Subscription.failed(Optional.of(PODS), new Problem(false, "X", "y")));
+        s.setInformer(new InformerStatus("v1/pods ns=a", consumers, true, items));
+        return s;
+    }
+
+    private static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+}

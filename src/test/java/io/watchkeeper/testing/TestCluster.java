@@ -31,6 +31,7 @@ public final class TestCluster {
     public static final User OPERATOR = new User("operator-token", "watchkeeper-operator", List.of("watchkeeper:operators"));
     public static final User ALICE = new User("alice-token", "alice", List.of("developers"));
     public static final User BOB = new User("bob-token", "bob", List.of("guests"));
+    public static final String ADMIN_TOKEN = ControlPlane.ADMIN.token();
     public static final String READER_ROLE = "watchkeeper-test-reader";
 
     private static ControlPlane controlPlane;

@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
 
 /**
  * A real, local Kubernetes control plane: etcd, kube-apiserver and kube-controller-manager as child processes on
- * loopback, from the binaries {@code src/testbed/install-control-plane.sh} builds. Tests run the operator against it;
+ * loopback, from the binaries {@code src/testbed/install-testbed.sh} builds. Tests run the operator against it;
  * the demo runs the operator against it when no cluster is at hand.
  * <p>
  * Authentication is by static tokens ({@link #users}); authorization is RBAC. An audit log of every request is kept
@@ -80,7 +80,7 @@ public final class ControlPlane implements AutoCloseable {
         boolean audit = auditedUser != null;
         if (!installed()) {
             throw new IllegalStateException("No control plane binaries in " + binaries()
-                    + ": run src/testbed/install-control-plane.sh (it builds them once and caches them)");
+                    + ": run src/testbed/install-testbed.sh (it builds them once and caches them)");
         }
         Path dir = Files.createTempDirectory("watchkeeper-control-plane-");
         int etcdPort = freePort();

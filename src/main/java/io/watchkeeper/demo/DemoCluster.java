@@ -61,10 +61,10 @@ public final class DemoCluster {
     }
 
     private static void install() throws IOException {
-        Path script = Path.of("src/testbed/install-control-plane.sh");
+        Path script = Path.of("src/testbed/install-testbed.sh");
         if (!Files.isExecutable(script)) {
             throw new IOException("no control plane binaries in " + ControlPlane.binaries()
-                    + "; run src/testbed/install-control-plane.sh from a Watchkeeper checkout");
+                    + "; run src/testbed/install-testbed.sh from a Watchkeeper checkout");
         }
         LOG.infof("Demo mode: building the control plane once (Debian packages; 10-15 minutes on 2 cores): %s", script);
         try {

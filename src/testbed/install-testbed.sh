@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs a real Kubernetes control plane for tests and the demo, without Docker or downloads
-# from outside Debian: etcd from Debian, kube-apiserver and kube-controller-manager 1.20.2 built
-# from Debian's `kubernetes` source package. The result is cached outside the work tree, so a
-# second run costs nothing:
+# Installs what the tests and the demo need, without Docker or downloads from outside Debian:
+# a real Kubernetes control plane (etcd from Debian; kube-apiserver and kube-controller-manager
+# 1.20.2 built from Debian's `kubernetes` source package) and Prometheus (Debian) for the metrics
+# test. The control plane is cached outside the work tree, so a second run costs nothing:
 #   ${WATCHKEEPER_CACHE:-~/.cache/watchkeeper}/k8s/1.20.2-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}
 # Prints the binary folder on its last line.
 set -euo pipefail
@@ -16,7 +16,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need_pkgs=()
 command -v etcd >/dev/null || need_pkgs+=(etcd-server)
-command -v openssl >/dev/null || need_pkgs+=(openssl)
+command -v prometheus >/dev/null || need_pkgs+=(prometheus)
+command -v kubectl >/dev/null || need_pkgs+=(kubernetes-client)
 if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
   command -v go >/dev/null || need_pkgs+=(golang-go)
   command -v rsync >/dev/null || need_pkgs+=(rsync)

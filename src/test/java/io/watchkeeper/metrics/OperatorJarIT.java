@@ -1,0 +1,137 @@
+package io.watchkeeper.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/**
+ * The packaged jar, as users run it: against the real API server, scraped by a real Prometheus (JOSDK's reconcile
+ * metrics must be there, not only in {@code @QuarkusTest}); and with no cluster at all, one line that says what to set.
+ */
+class OperatorJarIT {
+
+    private static final String JAR = System.getProperty("watchkeeper-it.jar", "target/quarkus-app/quarkus-run.jar");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static Process operator;
+    private static Process prometheus;
+    private static int port;
+    private static Path dir;
+
+    @BeforeAll
+    static void startOperator() throws IOException {
+        dir = Files.createTempDirectory("operator-jar-it-");
+        port = freePort();
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true).redirectOutput(dir.resolve("operator.log").toFile());
+        pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", TestCluster.controlPlane().url(),
+                "QUARKUS_KUBERNETES_CLIENT_TOKEN", TestCluster.OPERATOR.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
+                "QUARKUS_HTTP_PORT", String.valueOf(port), "WATCHKEEPER_STATUS_COUNTS_REFRESH_INTERVAL", "2s"));
+        operator = pb.start();
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(get("http://127.0.0.1:" + port + "/q/health/ready").statusCode())
+                .as("operator log: %s", log()).isEqualTo(200));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (Process p : new Process[] { operator, prometheus }) {
+            if (p != null) {
+                p.destroy();
+            }
+        }
+    }
+
+    @Test
+    void shouldBeScrapedByPrometheusWithReconcileAndInformerMetrics() throws Exception {
+        String ns = TestCluster.namespace("jar-it");
+        Watches.create(Watches.resourceWatch(ns, "pods", "pods", null));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "pods")))
+                .as("operator log: %s", log()).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+
+        int promPort = freePort();
+        Path config = Files.writeString(dir.resolve("prometheus.yml"), """
+                global: { scrape_interval: 1s }
+                scrape_configs:
+                  - job_name: watchkeeper
+                    metrics_path: /q/metrics
+                    static_configs: [ { targets: ["127.0.0.1:%d"] } ]
+                """.formatted(port));
+        prometheus = new ProcessBuilder("prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile())
+                .start();
+
+        String base = "http://127.0.0.1:" + promPort + "/api/v1/query?query=";
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(value(base, "reconciliations_started_total{controller_name=\"resourcewatch\"}")).isPositive();
+            assertThat(value(base, "watchkeeper_informer_synced{resource=\"pods\",namespace=\"" + ns + "\"}")).isEqualTo(1.0);
+            assertThat(value(base, "watchkeeper_informers_active")).isGreaterThanOrEqualTo(2.0);
+            assertThat(value(base, "watchkeeper_build_info")).isEqualTo(1.0);
+        });
+    }
+
+    @Test
+    void shouldSayInOneLineWhatToSetWhenNoClusterIsReachable() throws Exception {
+        Path home = Files.createTempDirectory("no-cluster-home-");
+        ProcessBuilder pb = new ProcessBuilder("java", "-Duser.home=" + home, "-jar", JAR).redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("QUARKUS_KUBERNETES"));
+        pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
+        pb.environment().put("HOME", home.toString());
+        Process p = pb.start();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the operator should exit by itself").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(p.exitValue()).isEqualTo(1);
+        List<String> errors = out.lines().filter(l -> l.contains("ERROR")).toList();
+        assertThat(errors).singleElement().asString().contains("Cannot reach the Kubernetes API server").contains("Set KUBECONFIG");
+        assertThat(out).doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+
+    private static double value(String base, String query) throws Exception {
+        HttpResponse<String> r = get(base + URLEncoder.encode(query, StandardCharsets.UTF_8));
+        JsonNode result = JSON.readTree(r.body()).path("data").path("result");
+        assertThat(result.size()).as("%s -> %s", query, r.body()).isPositive();
+        return result.get(0).path("value").get(1).asDouble();
+    }
+
+    private static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String log() {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("operator.log"));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

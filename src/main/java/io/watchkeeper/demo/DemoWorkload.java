@@ -1,0 +1,161 @@
+package io.watchkeeper.demo;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
+import io.watchkeeper.api.v1alpha1.ClusterResourceWatchSpec;
+import io.watchkeeper.api.v1alpha1.ResourceWatch;
+import io.watchkeeper.api.v1alpha1.ResourceWatchSpec;
+
+/**
+ * Sample life for the demo cluster: namespaces {@code shop} and {@code payments} with pods and services, sample
+ * watches, and every few seconds a change (a pod starts, becomes ready, is replaced, is relabelled), so a newcomer
+ * sees the caches, statuses and metrics move. Runs only against the embedded demo cluster.
+ */
+@ApplicationScoped
+public class DemoWorkload {
+
+    private static final Logger LOG = Logger.getLogger(DemoWorkload.class);
+    private static final List<String> APPS = List.of("web", "api", "worker");
+
+    private final KubernetesClient client;
+    private final Random random = new Random();
+    private ScheduledExecutorService scheduler;
+    private int generation;
+
+    @Inject
+    public DemoWorkload(KubernetesClient client) {
+        this.client = client;
+    }
+
+    void start(@Observes StartupEvent event) {
+        client.getMasterUrl(); // the client is created lazily; creating it is what decides on demo mode
+        if (!DemoCluster.active()) {
+            return;
+        }
+        scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "watchkeeper-demo-workload"));
+        scheduler.schedule(this::seedThenChange, 1, TimeUnit.SECONDS);
+    }
+
+    /** Seeds once the CRDs are in place (the operator applies them at start-up in dev mode), then keeps changing things. */
+    private void seedThenChange() {
+        try {
+            seed();
+        } catch (RuntimeException e) {
+            LOG.infof("Demo: sample workload not created yet (%s); trying again", e.toString());
+            scheduler.schedule(this::seedThenChange, 2, TimeUnit.SECONDS);
+            return;
+        }
+        scheduler.scheduleWithFixedDelay(this::change, 4, 4, TimeUnit.SECONDS);
+        LOG.info("Demo: sample namespaces shop and payments, pods, services and watches created; they change every few seconds. "
+                + "Try: kubectl get rw -A; curl localhost:8080/api/v1alpha1/watches");
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (scheduler != null) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    private void seed() {
+        for (String ns : List.of("shop", "payments")) {
+            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+        }
+        for (String app : APPS) {
+            client.resource(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName(app).endMetadata()
+                    .withNewSpec().withSelector(Map.of("app", app)).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
+            for (int i = 0; i < 2; i++) {
+                createPod("shop", app);
+            }
+        }
+        client.resource(new ServiceBuilder().withNewMetadata().withNamespace("payments").withName("ledger").endMetadata()
+                .withNewSpec().withSelector(Map.of("app", "ledger")).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
+        createPod("payments", "ledger");
+
+        client.resource(watch("shop", "web-pods", "pods", Map.of("app", "web"))).serverSideApply();
+        client.resource(watch("shop", "services", "svc", null)).serverSideApply();
+        ClusterResourceWatch all = new ClusterResourceWatch();
+        all.setMetadata(new ObjectMetaBuilder().withName("all-pods").build());
+        ClusterResourceWatchSpec spec = new ClusterResourceWatchSpec();
+        spec.setResource("Pod");
+        all.setSpec(spec);
+        client.resource(all).serverSideApply();
+    }
+
+    private void change() {
+        try {
+            List<Pod> pods = client.pods().inNamespace("shop").list().getItems();
+            Pod pod = pods.isEmpty() ? null : pods.get(random.nextInt(pods.size()));
+            switch (random.nextInt(4)) {
+                case 0 -> markRunning(pod, true);
+                case 1 -> markRunning(pod, false);
+                case 2 -> {
+                    if (pod != null && pods.size() > 4) {
+                        client.resource(pod).delete();
+                    }
+                    createPod("shop", APPS.get(random.nextInt(APPS.size())));
+                }
+                default -> {
+                    if (pod != null) {
+                        client.pods().inNamespace("shop").withName(pod.getMetadata().getName())
+                                .edit(p -> new PodBuilder(p).editMetadata().addToLabels("release", "r" + random.nextInt(3)).endMetadata().build());
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Demo change failed: %s", e.toString());
+        }
+    }
+
+    /** No kubelet in the demo cluster: pod status is written the way a kubelet would, through the status subresource. */
+    private void markRunning(Pod pod, boolean ready) {
+        if (pod == null) {
+            return;
+        }
+        Pod updated = new PodBuilder(pod).editOrNewStatus().withPhase("Running")
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
+                .endStatus().build();
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
+    }
+
+    private void createPod(String ns, String app) {
+        client.resource(new PodBuilder().withNewMetadata().withNamespace(ns).withName(app + "-" + (++generation) + "-" + Integer.toHexString(random.nextInt(0xfff)))
+                .withLabels(Map.of("app", app)).endMetadata()
+                .withNewSpec().addNewContainer().withName(app).withImage("registry.example/" + app + ":1.0").endContainer().endSpec().build())
+                .create();
+    }
+
+    private static ResourceWatch watch(String ns, String name, String resource, Map<String, String> labels) {
+        ResourceWatch w = new ResourceWatch();
+        w.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
+        ResourceWatchSpec spec = new ResourceWatchSpec();
+        spec.setResource(resource);
+        if (labels != null) {
+            spec.setSelector(new LabelSelectorBuilder().withMatchLabels(labels).build());
+        }
+        w.setSpec(spec);
+        return w;
+    }
+}

@@ -48,6 +48,8 @@ public final class ControlPlane implements AutoCloseable {
 
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
+    private List<String> apiServerCommand;
+    private Process apiServer;
     private final int apiPort;
     private final Path auditLog;
 
@@ -139,7 +141,8 @@ public final class ControlPlane implements AutoCloseable {
             api.addAll(List.of("--audit-policy-file", policy.toString(), "--audit-log-path", auditLog.toString(),
                     "--audit-log-format", "json"));
         }
-        spawn("kube-apiserver", api, Map.of());
+        apiServerCommand = List.copyOf(api);
+        apiServer = spawn("kube-apiserver", api, Map.of());
         waitReady();
 
         Path kubeconfig = writeKubeconfig(ADMIN, dir.resolve("admin.kubeconfig"));
@@ -181,11 +184,30 @@ public final class ControlPlane implements AutoCloseable {
                 """.formatted(url(), user.name(), user.token(), user.name()));
     }
 
-    private void spawn(String name, List<String> command, Map<String, String> env) throws IOException {
+    /**
+     * Stops kube-apiserver and starts it again on the same port (etcd keeps the state): every client's watch drops
+     * and must be re-established, as after an API server upgrade.
+     */
+    public void restartApiServer() throws IOException {
+        processes.remove(apiServer);
+        apiServer.destroy();
+        try {
+            apiServer.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        apiServer = spawn("kube-apiserver", apiServerCommand, Map.of());
+        waitReady();
+    }
+
+    private Process spawn(String name, List<String> command, Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + ".log").toFile());
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
         pb.environment().putAll(env);
-        processes.add(pb.start());
+        Process p = pb.start();
+        processes.add(p);
+        return p;
     }
 
     private void waitReady() throws IOException {

@@ -36,10 +36,6 @@ public interface WatchkeeperConfig {
     }
 
     interface Informers {
-        /** How long a watch waits for its informer's first list before it reports Ready=False/Syncing. */
-        @WithDefault("2m")
-        Duration syncTimeout();
-
         /** First retry delay after an informer fails to start (403, missing resource); doubles up to retry-max. */
         @WithDefault("5s")
         Duration retryInitial();

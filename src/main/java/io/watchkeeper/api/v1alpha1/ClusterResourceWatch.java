@@ -1,5 +1,7 @@
 package io.watchkeeper.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
@@ -17,4 +19,16 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version(WatchKinds.VERSION)
 @ShortNames("crw")
 public class ClusterResourceWatch extends CustomResource<ClusterResourceWatchSpec, WatchStatus> {
+
+    @Override
+    @JsonPropertyDescription("What to watch: the resource and which of its objects.")
+    public ClusterResourceWatchSpec getSpec() {
+        return super.getSpec();
+    }
+
+    @Override
+    @JsonPropertyDescription("What the operator made of the spec: the resolved resource, the shared informer, conditions.")
+    public WatchStatus getStatus() {
+        return super.getStatus();
+    }
 }

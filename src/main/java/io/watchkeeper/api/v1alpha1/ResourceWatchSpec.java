@@ -3,6 +3,7 @@ package io.watchkeeper.api.v1alpha1;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.api.model.LabelSelector;
 
@@ -18,6 +19,7 @@ public class ResourceWatchSpec {
     private String resource;
 
     @JsonPropertyDescription("Only objects whose labels match this standard label selector. Empty or absent: all objects.")
+    @SchemaFrom(type = SchemaDocs.LabelSelectorSchema.class)
     private LabelSelector selector;
 
     @JsonPropertyDescription("Only objects matching this field selector, passed to the API server "

@@ -6,6 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Nullable;
 import io.fabric8.kubernetes.api.model.Condition;
 
@@ -33,6 +34,7 @@ public class WatchStatus {
     private List<InformerStatus> informers;
 
     @JsonPropertyDescription("Conditions: Resolved (spec.resource is known to the API server) and Ready (the cache is synced and watching).")
+    @SchemaFrom(type = SchemaDocs.ConditionSchema[].class)
     private List<Condition> conditions = new ArrayList<>();
 
     public Long getObservedGeneration() {

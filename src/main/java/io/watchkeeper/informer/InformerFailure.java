@@ -20,7 +20,7 @@ public record InformerFailure(String reason, String message) {
         return switch (code) {
             case 403 -> new InformerFailure("Forbidden", "The operator's service account may not list/watch " + what
                     + " (HTTP 403: " + detail + "). Grant it list and watch on " + key.resourceLabel()
-                    + " (Helm: rbac.extraRules, or your own ClusterRole); the watch retries by itself.");
+                    + " (Helm: rbac.watchRules, or your own ClusterRole); the watch retries by itself.");
             case 404 -> new InformerFailure("ResourceNotFound", "The API server no longer serves " + key.groupVersionResource()
                     + (afterSync ? " (was its CRD deleted?)" : "") + ". It resumes by itself when the resource is back.");
             case 400 -> !key.fieldSelector().isEmpty() && detail.toLowerCase().contains("field")

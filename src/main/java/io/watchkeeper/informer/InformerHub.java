@@ -72,7 +72,7 @@ public class InformerHub {
         this.clock = clock;
         this.retryInitial = retryInitial;
         this.retryMax = retryMax;
-        RequestCounter counter = new RequestCounter(this::countRequest);
+        RequestCounter counter = new RequestCounter(this::countRequest, this::requestRefused);
         this.client = new KubernetesClientBuilder().withConfig(operatorClient.getConfiguration())
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("watchkeeper-request-counter", counter))
                 .build();
@@ -193,7 +193,10 @@ public class InformerHub {
             return false; // a replaced informer: let it die quietly
         }
         InformerFailure f = InformerFailure.classify(si.key(), t, isStarted);
-        metrics.failure(si.key(), f.reason());
+        // Refused requests are counted by the request interceptor; count only what it cannot see (connections).
+        if (!(t instanceof io.fabric8.kubernetes.client.KubernetesClientException e && e.getCode() > 0)) {
+            metrics.failure(si.key(), f.reason());
+        }
         if (InformerFailure.isPermanent(t, isStarted)) {
             si.failure = f;
             si.failedAttempts++;
@@ -298,6 +301,21 @@ public class InformerHub {
                     }
                 } else if (si.listRequests.incrementAndGet() > 1) {
                     metrics.relist(si.key());
+                }
+                return;
+            }
+        }
+    }
+
+    /** A list or watch the API server refused: recorded as the informer's last error, counted by reason. */
+    private void requestRefused(RequestCounter.Request request, int code) {
+        for (SharedInformer si : informers.values()) {
+            if (request.matches(si.key())) {
+                InformerFailure f = InformerFailure.classify(si.key(), new io.fabric8.kubernetes.client.KubernetesClientException(
+                        "the API server refused the " + (request.watch() ? "watch" : "list"), code, null), si.everSynced);
+                metrics.failure(si.key(), f.reason());
+                if (si.everSynced) {
+                    si.watchError = f;
                 }
                 return;
             }

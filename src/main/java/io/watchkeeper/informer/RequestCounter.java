@@ -13,15 +13,32 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 
 /**
- * An HTTP interceptor on the hub's client that recognises the LIST and WATCH requests of each informer, so relists and
- * watch restarts can be counted per informer without reaching into fabric8's reflector.
+ * An HTTP interceptor on the hub's client that recognises the LIST and WATCH requests of each informer, so relists,
+ * watch restarts and refused requests can be counted per informer without reaching into fabric8's reflector.
  */
 final class RequestCounter implements Interceptor {
 
     private final Consumer<Request> sink;
+    private final java.util.function.BiConsumer<Request, Integer> failures;
 
-    RequestCounter(Consumer<Request> sink) {
+    /**
+     * @param sink     every collection GET an informer makes
+     * @param failures every such GET the API server refused, with its HTTP status: fabric8 retries failed watches by
+     *                 itself and tells nobody, so this is where a watch failing after sync (403, 404) becomes visible
+     */
+    RequestCounter(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
         this.sink = sink;
+        this.failures = failures;
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Boolean> afterFailure(BasicBuilder builder,
+            io.fabric8.kubernetes.client.http.HttpResponse<?> response, RequestTags tags) {
+        HttpRequest request = response.request();
+        if (request != null && "GET".equals(request.method())) {
+            failures.accept(Request.parse(request.uri()), response.code());
+        }
+        return java.util.concurrent.CompletableFuture.completedFuture(false);
     }
 
     @Override

@@ -47,6 +47,7 @@ class WatchFailureTest {
         TestCluster.controlPlane().restartApiServer();
 
         awaitReady("False", "WatchFailing");
+        assertThat(Watches.ready(Watches.get(NS, "quotas")).orElseThrow().getMessage()).contains("HTTP 403");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/q/health/live").then().statusCode(503));
 
         // when the right comes back
@@ -55,6 +56,11 @@ class WatchFailureTest {
 
         awaitReady("True", "CacheSynced");
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/q/health/live").then().statusCode(200));
+        // and the metrics tell the story: the refused watches by reason, and the new watches after the outage
+        String labels = "namespace=\"" + NS + "\",resource=\"resourcequotas\"";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/q/metrics").then().extract().asString())
+                .containsPattern("watchkeeper_informer_watch_restarts_total\\{" + labels + "} [1-9]")
+                .containsPattern("watchkeeper_informer_failures_total\\{namespace=\"" + NS + "\",reason=\"Forbidden\",resource=\"resourcequotas\"} [1-9]"));
     }
 
     private static void awaitReady(String status, String reason) {

@@ -55,6 +55,12 @@ class InformerSharingTest {
             assertThat(w.getStatus().getResolved().getKind()).isEqualTo("Pod");
         }));
         assertThat(podInformers()).hasSize(1);
+        // and a watch whose question does not change writes no status while nothing changes
+        long patches = statusPatches();
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(statusPatches()).isEqualTo(patches));
+        // but a changed count is written within the refresh interval (2s in tests)
+        TestCluster.admin().resource(Watches.pod(NS, "web-3", Map.of("app", "web"))).create();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(Watches.get(NS, "web-7").getStatus().getInformer().getItems()).isEqualTo(4));
         // and the API server holds one more pod watcher than before, and served one list for that question
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ApiServerMetrics.registeredWatchers("Pod"))
                 .isEqualTo(podWatchersBefore + 1));
@@ -81,6 +87,11 @@ class InformerSharingTest {
         });
         assertThat(AuditLog.entries(AuditLog.listOf(PODS_PATH, "labelSelector=app=web").and(AuditLog.stage("ResponseComplete"))))
                 .hasSize(1);
+    }
+
+    private static long statusPatches() {
+        return AuditLog.entries(e -> "patch".equals(e.path("verb").asText()) && "status".equals(e.path("objectRef").path("subresource").asText())
+                && NS.equals(e.path("objectRef").path("namespace").asText()) && "ResponseComplete".equals(e.path("stage").asText())).size();
     }
 
     private List<SharedInformer> podInformers() {

@@ -109,6 +109,31 @@ class OperatorJarIT {
         assertThat(out).doesNotContain("\tat ").doesNotContain("Exception in thread");
     }
 
+    @Test
+    void shouldRunTheDemoAgainstAnEmbeddedClusterWhenAskedTo() throws Exception {
+        Path home = Files.createTempDirectory("demo-home-");
+        int demoPort = freePort();
+        ProcessBuilder pb = new ProcessBuilder("java", "-Duser.home=" + home, "-jar", JAR).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("demo.log").toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("QUARKUS_KUBERNETES"));
+        pb.environment().putAll(Map.of("QUARKUS_HTTP_PORT", String.valueOf(demoPort), "HOME", home.toString(),
+                "WATCHKEEPER_DEMO_CLUSTER", "always", "WATCHKEEPER_API_AUTH", "none"));
+        Process demo = pb.start();
+        try {
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
+                JsonNode watches = JSON.readTree(get("http://127.0.0.1:" + demoPort + "/api/v1alpha1/watches").body()).path("items");
+                assertThat(watches.size()).as("demo log: %s", Files.readString(dir.resolve("demo.log"))).isEqualTo(3);
+                watches.forEach(w -> assertThat(w.path("status").path("informer").path("synced").asBoolean()).isTrue());
+                JsonNode items = JSON.readTree(get("http://127.0.0.1:" + demoPort
+                        + "/api/v1alpha1/namespaces/shop/resourcewatches/web-pods/items").body()).path("items");
+                assertThat(items.size()).isPositive();
+            });
+        } finally {
+            demo.destroy();
+            demo.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static double value(String base, String query) throws Exception {
         HttpResponse<String> r = get(base + URLEncoder.encode(query, StandardCharsets.UTF_8));
         JsonNode result = JSON.readTree(r.body()).path("data").path("result");

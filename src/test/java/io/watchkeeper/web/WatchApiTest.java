@@ -107,6 +107,23 @@ class WatchApiTest {
     }
 
     @Test
+    void shouldServeClusterWatchesOnlyToCallersWithClusterWideRights() {
+        TestCluster.admin().resource(Watches.clusterWatch("api-pods", "pods", List.of(NS))).create();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
+                .when().get("/api/v1alpha1/clusterresourcewatches/api-pods/items").then().statusCode(200)
+                .body("items.metadata.name", equalTo(List.of("db-a", "web-a", "web-b"))));
+        // alice may list pods in this namespace, which is all this cluster watch covers
+        given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get("/api/v1alpha1/clusterresourcewatches/api-pods/items/"
+                + NS + "/db-a").then().statusCode(200).body("metadata.name", equalTo("db-a"));
+        given().header("Authorization", "Bearer " + TestCluster.BOB.token()).when().get("/api/v1alpha1/clusterresourcewatches/api-pods/items")
+                .then().statusCode(403);
+        TestCluster.admin().resource(Watches.clusterWatch("api-everywhere", "pods", List.of())).create();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestCluster.ALICE.token())
+                .when().get("/api/v1alpha1/clusterresourcewatches/api-everywhere/items").then().statusCode(403)
+                .body("message", equalTo("User \"alice\" cannot list pods cluster-wide.")));
+    }
+
+    @Test
     void shouldAnswer503WithRetryAfterWhileTheCacheIsNotSynced() {
         given().header("Authorization", "Bearer " + TestCluster.ALICE.token())
                 .when().get("/api/v1alpha1/namespaces/" + NS + "/resourcewatches/limits/items")

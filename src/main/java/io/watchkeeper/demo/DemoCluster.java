@@ -35,6 +35,7 @@ public final class DemoCluster {
                 Path kubeconfig = cp.writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("watchkeeper-demo-", ".kubeconfig"));
                 Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "watchkeeper-demo-cluster-stop"));
                 url = cp.url();
+                applyCrds(cp);
                 System.setProperty(URL_PROPERTY, url);
                 LOG.infof("Demo mode: embedded Kubernetes %s at %s. kubectl: export KUBECONFIG=%s", ControlPlane.VERSION, url, kubeconfig);
             } catch (IOException e) {
@@ -53,6 +54,27 @@ public final class DemoCluster {
         config.setTrustCerts(true);
         config.setNamespace("default");
         active = true;
+    }
+
+    /**
+     * Installs the CRDs before the operator starts its controllers, from the checkout's chart: the demo runs from a
+     * checkout, and the packaged jar does not carry them.
+     */
+    private static void applyCrds(ControlPlane cp) throws IOException {
+        Path crds = Path.of("helm/watchkeeper/crds");
+        if (!Files.isDirectory(crds)) {
+            throw new IOException("no CRDs in " + crds.toAbsolutePath() + ": run the demo from a Watchkeeper checkout");
+        }
+        io.fabric8.kubernetes.client.Config admin = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                .withMasterUrl(cp.url()).withOauthToken(ControlPlane.ADMIN.token()).withTrustCerts(true).build();
+        try (var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(admin).build();
+                var files = Files.list(crds)) {
+            for (Path f : files.sorted().toList()) {
+                try (var in = Files.newInputStream(f)) {
+                    client.load(in).forceConflicts().serverSideApply();
+                }
+            }
+        }
     }
 
     /** Whether this process runs against the demo cluster. */

@@ -80,7 +80,6 @@ public class DemoWorkload {
     }
 
     private void seed() {
-        applyCrds();
         for (String ns : List.of("shop", "payments")) {
             client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
         }
@@ -103,23 +102,6 @@ public class DemoWorkload {
         spec.setResource("Pod");
         all.setSpec(spec);
         client.resource(all).serverSideApply();
-    }
-
-    /** The CRDs from the checkout's chart: the demo runs from a checkout, and the packaged jar does not carry them. */
-    private void applyCrds() {
-        java.nio.file.Path crds = java.nio.file.Path.of("helm/watchkeeper/crds");
-        if (!java.nio.file.Files.isDirectory(crds)) {
-            return;
-        }
-        try (var files = java.nio.file.Files.list(crds)) {
-            for (java.nio.file.Path f : files.sorted().toList()) {
-                try (var in = java.nio.file.Files.newInputStream(f)) {
-                    client.load(in).forceConflicts().serverSideApply();
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private void change() {

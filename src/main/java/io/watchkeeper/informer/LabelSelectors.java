@@ -150,6 +150,21 @@ public final class LabelSelectors {
     }
 
     private static List<String> splitTopLevel(String text) throws InvalidSelectorException {
+        int depth = 0;
+        for (int i = 0; i < text.length(); i++) {
+            depth += text.charAt(i) == '(' ? 1 : text.charAt(i) == ')' ? -1 : 0;
+            if (depth < 0 || depth > 1) {
+                throw new InvalidSelectorException("label selector '" + text + "' has unbalanced parentheses");
+            }
+        }
+        if (depth != 0) {
+            throw new InvalidSelectorException("label selector '" + text + "' has unbalanced parentheses");
+        }
+        return terms(text);
+    }
+
+    /** Splits a selector at its top-level commas, leaving those inside {@code in (a,b)} alone. */
+    static List<String> terms(String text) {
         List<String> parts = new ArrayList<>();
         int depth = 0;
         int start = 0;
@@ -163,12 +178,6 @@ public final class LabelSelectors {
                 parts.add(text.substring(start, i));
                 start = i + 1;
             }
-            if (depth < 0 || depth > 1) {
-                throw new InvalidSelectorException("label selector '" + text + "' has unbalanced parentheses");
-            }
-        }
-        if (depth != 0) {
-            throw new InvalidSelectorException("label selector '" + text + "' has unbalanced parentheses");
         }
         parts.add(text.substring(start));
         return parts;

@@ -86,24 +86,14 @@ final class RequestCounter implements Interceptor {
             return base + (key.namespace() == null ? "" : "/namespaces/" + key.namespace()) + "/" + key.resource();
         }
 
-        /** Splits at top-level commas (not inside {@code in (a,b)}) and sorts, so term order does not matter. */
+        /** Terms sorted, so that their order does not matter. */
         static String sorted(String selector) {
             List<String> terms = new ArrayList<>();
-            int depth = 0;
-            int start = 0;
-            for (int i = 0; i < selector.length(); i++) {
-                char c = selector.charAt(i);
-                if (c == '(') {
-                    depth++;
-                } else if (c == ')') {
-                    depth--;
-                } else if (c == ',' && depth == 0) {
-                    terms.add(selector.substring(start, i).trim());
-                    start = i + 1;
+            for (String t : LabelSelectors.terms(selector)) {
+                if (!t.isBlank()) {
+                    terms.add(t.trim());
                 }
             }
-            terms.add(selector.substring(start).trim());
-            terms.removeIf(String::isEmpty);
             Collections.sort(terms);
             return String.join(",", terms);
         }

@@ -139,6 +139,9 @@ class WatchProblemsTest {
                 .addNewSubject().withKind("User").withName(TestCluster.OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
                 .build()).create();
         awaitReady("templates", "True", "CacheSynced", "synced");
+        // the informer was restarted after the 403: a relist, counted
+        io.restassured.RestAssured.given().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+                "watchkeeper_informer_relists_total{namespace=\"" + NS + "\",resource=\"podtemplates\"}"));
     }
 
     private static void awaitReady(String name, String status, String reason, String messagePart) {

@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -31,6 +33,7 @@ import io.watchkeeper.discovery.ResolutionException.Reason;
 public class ResourceResolver {
 
     private static final Logger LOG = Logger.getLogger(ResourceResolver.class);
+    private static final Duration STALE_REFRESH_INTERVAL = Duration.ofMillis(500);
 
     private final KubernetesClient client;
     private final Duration refreshMinInterval;
@@ -38,6 +41,9 @@ public class ResourceResolver {
     private volatile ResourceTable table = ResourceTable.empty();
     private volatile Instant lastRefresh = Instant.EPOCH;
     private volatile boolean loaded;
+    private volatile boolean stale;
+    private volatile Supplier<Set<String>> served = Set::of;
+    private final Set<String> knownCrdResources = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     @Inject
     public ResourceResolver(KubernetesClient client, WatchkeeperConfig config) {
@@ -60,7 +66,7 @@ public class ResourceResolver {
         if (name == null || name.isBlank()) {
             throw new ResolutionException(Reason.ResourceNotFound, "spec.resource is empty: name a resource such as pods or deployments.apps.");
         }
-        if (!loaded || revalidate) {
+        if (!loaded || stale || revalidate) {
             refreshIfAllowed();
         }
         Optional<ApiResource> found;
@@ -81,26 +87,57 @@ public class ResourceResolver {
                 + "the watch retries by itself."));
     }
 
-    /** Marks the cached discovery as stale: the next resolution reloads it, whatever the rate limit. */
+    /**
+     * Marks the cached discovery as stale: it is reloaded on the next resolution (at most every 500 ms) until it agrees
+     * with {@link #expectServed what the CRDs say is served}; the API server's discovery lags a CRD change a little.
+     */
     public void invalidate() {
-        loaded = false;
+        stale = true;
+    }
+
+    /** Whether discovery, as last loaded, still disagrees with the CRDs. */
+    public boolean stale() {
+        return stale;
+    }
+
+    /** What the established CRDs say must be served, as {@code group/version/plural}; discovery is stale until it is. */
+    public void expectServed(Supplier<Set<String>> served) {
+        this.served = served;
     }
 
     /** Reloads discovery unless it was reloaded less than the minimum interval ago; true when it did. */
     public synchronized boolean refreshIfAllowed() throws ResolutionException {
         Instant now = clock.instant();
-        if (loaded && Duration.between(lastRefresh, now).compareTo(refreshMinInterval) < 0) {
+        Duration least = stale ? STALE_REFRESH_INTERVAL : refreshMinInterval;
+        if (loaded && Duration.between(lastRefresh, now).compareTo(least) < 0) {
             return false;
         }
         lastRefresh = now;
         try {
-            table = load();
+            ResourceTable loadedTable = load();
+            table = loadedTable;
             loaded = true;
+            Set<String> expected = served.get();
+            knownCrdResources.addAll(expected);
+            // Stale while a served CRD is missing, or a CRD that went away is still listed.
+            stale = !expected.stream().allMatch(gvr -> servedBy(loadedTable, gvr))
+                    || knownCrdResources.stream().filter(gvr -> !expected.contains(gvr)).anyMatch(gvr -> servedBy(loadedTable, gvr));
             return true;
         } catch (KubernetesClientException e) {
             throw new ResolutionException(Reason.DiscoveryFailed, "API discovery failed (" + describe(e)
                     + "); the watch retries by itself.");
         }
+    }
+
+    private static boolean servedBy(ResourceTable t, String groupVersionResource) {
+        int last = groupVersionResource.lastIndexOf('/');
+        String gv = groupVersionResource.substring(0, last);
+        String plural = groupVersionResource.substring(last + 1);
+        String group = gv.substring(0, gv.indexOf('/'));
+        // Only the group's preferred version is loaded eagerly; the group being there with the plural is enough.
+        String preferred = t.preferredVersions().get(group);
+        return preferred != null && t.groupVersion(group + "/" + preferred)
+                .map(rs -> rs.stream().anyMatch(r -> r.resource().equals(plural))).orElse(false);
     }
 
     private ResourceTable load() {

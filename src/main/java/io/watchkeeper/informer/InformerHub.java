@@ -96,7 +96,13 @@ public class InformerHub {
         }
         Map<InformerKey, SharedInformer> result = new HashMap<>();
         for (Map.Entry<InformerKey, ApiResource> e : wanted.entrySet()) {
-            SharedInformer si = informers.computeIfAbsent(e.getKey(), k -> start(new SharedInformer(k, e.getValue(), clock)));
+            SharedInformer si = informers.get(e.getKey());
+            if (si == null) {
+                // In the map before it starts, so that its very first LIST is counted as its own.
+                si = new SharedInformer(e.getKey(), e.getValue(), clock);
+                informers.put(e.getKey(), si);
+                start(si);
+            }
             if (si.consumers.put(consumerId, listener) == null) {
                 LOG.debugf("%s now consumes %s (%d consumers)", consumerId, si.key(), si.consumers());
             }

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.testing.TestCluster;
 import io.watchkeeper.testing.Watches;
 
@@ -107,6 +108,24 @@ class OperatorJarIT {
         List<String> errors = out.lines().filter(l -> l.contains("ERROR")).toList();
         assertThat(errors).singleElement().asString().contains("Cannot reach the Kubernetes API server").contains("Set KUBECONFIG");
         assertThat(out).doesNotContain("\tat ").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void shouldSayInOneLineThatTheCrdsAreMissing() throws Exception {
+        try (ControlPlane bare = ControlPlane.start(List.of(), null)) {
+            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true);
+            pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", bare.url(),
+                    "QUARKUS_KUBERNETES_CLIENT_TOKEN", ControlPlane.ADMIN.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
+                    "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
+            Process p = pb.start();
+            assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the operator should exit by itself").isTrue();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(p.exitValue()).isEqualTo(1);
+            assertThat(out.lines().filter(l -> l.contains("ERROR")).toList()).singleElement().asString()
+                    .contains("The CRD resourcewatches.watchkeeper.io is not installed").contains("kubectl apply -f kubernetes/");
+            assertThat(out).doesNotContain("\tat ");
+        }
     }
 
     @Test

@@ -126,10 +126,9 @@ public class InformerHub {
         return Optional.ofNullable(informers.get(key));
     }
 
-    /** The consumer ids holding the informer for {@code key}. */
-    public Set<String> holders(InformerKey key) {
-        SharedInformer si = informers.get(key);
-        return si == null ? Set.of() : Set.copyOf(si.consumers.keySet());
+    /** The informers {@code consumerId} holds. */
+    public synchronized List<SharedInformer> heldBy(String consumerId) {
+        return held.getOrDefault(consumerId, Set.of()).stream().map(informers::get).filter(java.util.Objects::nonNull).toList();
     }
 
     public Collection<SharedInformer> informers() {
@@ -176,10 +175,12 @@ public class InformerHub {
         }
         SharedIndexInformer<GenericKubernetesResource> informer = f.runnableInformer(0);
         boolean secrets = r.group().isEmpty() && r.resource().equals("secrets");
-        informer.itemStore(new TransformingItemStore(secrets));
+        TransformingItemStore store = new TransformingItemStore(secrets);
+        informer.itemStore(store);
         informer.exceptionHandler((isStarted, t) -> onException(si, informer, isStarted, t));
         informer.addEventHandler(new Counting(si));
         si.informer = informer;
+        si.store = store;
         si.failure = null;
         LOG.infof("Starting informer %s", key);
         informer.start().whenComplete((v, t) -> {
@@ -339,6 +340,7 @@ public class InformerHub {
     /** Counts events and remembers when the last one came; runs on the informer's own serial executor. */
     private final class Counting implements ResourceEventHandler<GenericKubernetesResource> {
         private final SharedInformer si;
+        private final Map<String, io.micrometer.core.instrument.Counter> counters = new ConcurrentHashMap<>();
 
         Counting(SharedInformer si) {
             this.si = si;
@@ -361,7 +363,7 @@ public class InformerHub {
 
         private void event(String type, GenericKubernetesResource obj) {
             si.lastEvent = clock.instant();
-            metrics.event(si.key(), type);
+            counters.computeIfAbsent(type, t -> metrics.eventCounter(si.key(), t)).increment();
             si.consumers.forEach((id, l) -> {
                 try {
                     l.onObjectChange(id, si.key(), obj);

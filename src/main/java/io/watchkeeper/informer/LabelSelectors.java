@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 public final class LabelSelectors {
 
     private static final Pattern NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
+    private static final Pattern SET_TERM = Pattern.compile("^(\\S+)\\s+(in|notin)\\s*\\((.*)\\)$");
     private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
 
     private LabelSelectors() {
@@ -117,7 +118,7 @@ public final class LabelSelectors {
             if (t.isEmpty()) {
                 throw new InvalidSelectorException("label selector '" + text + "' has an empty term");
             }
-            java.util.regex.Matcher set = Pattern.compile("^(\\S+)\\s+(in|notin)\\s*\\((.*)\\)$").matcher(t);
+            java.util.regex.Matcher set = SET_TERM.matcher(t);
             if (set.matches()) {
                 List<String> values = new ArrayList<>();
                 if (set.group(3).isBlank()) {

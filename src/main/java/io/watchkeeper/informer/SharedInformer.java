@@ -32,6 +32,7 @@ public final class SharedInformer {
     private final Clock clock;
 
     volatile SharedIndexInformer<GenericKubernetesResource> informer;
+    volatile TransformingItemStore store;
     volatile InformerFailure failure;
     volatile InformerFailure watchError;
     volatile Instant notWatchingSince;
@@ -94,7 +95,8 @@ public final class SharedInformer {
 
     public int size() {
         SharedIndexInformer<GenericKubernetesResource> i = informer;
-        return i == null || failure != null ? 0 : i.getStore().list().size();
+        TransformingItemStore st = store;
+        return i == null || st == null || failure != null ? 0 : st.size();
     }
 
     /** The resourceVersion the cache is current at ("" before sync). */
@@ -110,7 +112,8 @@ public final class SharedInformer {
         if (i == null || failure != null) {
             return List.of();
         }
-        return i.getStore().list().stream().filter(filter).toList();
+        TransformingItemStore st = store;
+        return st == null ? List.of() : st.values().filter(filter).toList();
     }
 
     Optional<GenericKubernetesResource> get(String namespace, String name) {

@@ -83,12 +83,7 @@ public class WatchSubscriber {
 
     /** A watch whose informer is failing may name a resource that is gone (a deleted CRD): look at discovery again. */
     private boolean needsRevalidation(String consumerId) {
-        return hub.informers().stream()
-                .filter(si -> si.state() == InformerState.FAILED || si.state() == InformerState.WATCH_FAILING)
-                .anyMatch(si -> heldBy(si, consumerId));
-    }
-
-    private boolean heldBy(SharedInformer si, String consumerId) {
-        return hub.holders(si.key()).contains(consumerId);
+        return hub.heldBy(consumerId).stream()
+                .anyMatch(si -> si.state() == InformerState.FAILED || si.state() == InformerState.WATCH_FAILING);
     }
 }

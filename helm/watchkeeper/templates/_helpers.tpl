@@ -26,6 +26,23 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [authorization.k8s.io]
   resources: [subjectaccessreviews]
   verbs: [create]
+{{- end }}
+
+{{/* The insight reconcilers' namespaces: insight.namespaces, else watchNamespaces; "own" is the release namespace.
+     Empty list: all namespaces. */}}
+{{- define "watchkeeper.insightNamespaces" -}}
+{{- $ns := .Values.insight.namespaces | default .Values.watchNamespaces -}}
+{{- $out := list -}}
+{{- range $ns }}{{ $out = append $out (eq . "own" | ternary $.Release.Namespace .) }}{{ end -}}
+{{- if has "*" $out }}{{ $out = list }}{{ end -}}
+{{- join "," (uniq $out) -}}
+{{- end }}
+
+{{/* What the insight reconcilers read (pods for both; Services for the Service one) and write (Events). */}}
+{{- define "watchkeeper.insightRules" -}}
+- apiGroups: [""]
+  resources: [pods{{ if .Values.insight.services.enabled }}, services{{ end }}]
+  verbs: [list, watch]
 - apiGroups: [""]
   resources: [events]
   verbs: [create, patch]

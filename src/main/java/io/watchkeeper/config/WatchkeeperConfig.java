@@ -21,6 +21,8 @@ public interface WatchkeeperConfig {
 
     Demo demo();
 
+    Insight insight();
+
     /** Check at start-up that the API server answers, and say in one line what to set when it does not. */
     @WithDefault("true")
     boolean startupCheck();
@@ -68,6 +70,39 @@ public interface WatchkeeperConfig {
         /** Liveness goes DOWN when an informer's watch has been failing for longer than this. */
         @WithDefault("5m")
         Duration watchFailureGrace();
+    }
+
+    interface Insight {
+        /**
+         * Namespaces the Pod and Service insight reconcilers watch: {@code *} for all, {@code own} for the operator's
+         * own namespace, or a list of names.
+         */
+        @WithDefault("*")
+        java.util.List<String> namespaces();
+
+        Pods pods();
+
+        Services services();
+
+        interface Pods {
+            /** Turns the Pod insight reconciler (PodReconciler) on or off. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** A pod still Pending (scheduled or not) after this long is a problem ({@code PendingTooLong}). */
+            @WithDefault("5m")
+            Duration pendingThreshold();
+
+            /** A pod whose containers restarted more than this many times in all is a problem ({@code TooManyRestarts}). */
+            @WithDefault("5")
+            int restartThreshold();
+        }
+
+        interface Services {
+            /** Turns the Service insight reconciler (ServiceReconciler) on or off. */
+            @WithDefault("true")
+            boolean enabled();
+        }
     }
 
     interface Demo {

@@ -14,6 +14,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.quarkus.runtime.StartupEvent;
 import io.watchkeeper.informer.CacheReader;
 import io.watchkeeper.informer.FieldSelectors.FieldSelector;
@@ -50,7 +51,8 @@ public class CrdChanges implements InformerListener {
     void start(@Observes StartupEvent event) {
         InformerKey key = InformerKey.of(CRDS, null, Selector.EVERYTHING, FieldSelector.EVERYTHING);
         hub.assign(CONSUMER, Map.of(key, CRDS), this);
-        resolver.expectServed(() -> served(cache.list(List.of(key), Selector.EVERYTHING)));
+        resolver.expectServed(() -> served(cache.list(List.of(key), Selector.EVERYTHING).stream()
+                .map(GenericKubernetesResource.class::cast).toList()));
     }
 
     /** {@code group/version/plural} of every served version of every established CRD. */
@@ -82,7 +84,8 @@ public class CrdChanges implements InformerListener {
     }
 
     @Override
-    public void onObjectChange(String consumerId, InformerKey key, GenericKubernetesResource crd) {
+    public void onObjectChange(String consumerId, InformerKey key, HasMetadata previous, HasMetadata current) {
+        HasMetadata crd = current != null ? current : previous;
         resolver.invalidate();
         if (pending.compareAndSet(false, true)) {
             CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS).execute(() -> settle(crd.getMetadata().getName(), 20));

@@ -3,13 +3,14 @@ package io.watchkeeper.informer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.informer.LabelSelectors.Selector;
 
 /**
@@ -35,27 +36,42 @@ public class CacheReader {
     }
 
     /** Objects cached under {@code keys} whose labels match {@code labels}, sorted by namespace and name. */
-    public List<GenericKubernetesResource> list(Collection<InformerKey> keys, Selector labels) {
-        Predicate<GenericKubernetesResource> filter = o -> labels.test(o.getMetadata().getLabels());
-        List<GenericKubernetesResource> out = new ArrayList<>();
+    public List<HasMetadata> list(Collection<InformerKey> keys, Selector labels) {
+        Predicate<HasMetadata> filter = o -> labels.test(o.getMetadata().getLabels());
+        List<HasMetadata> out = new ArrayList<>();
         for (InformerKey k : keys) {
             hub.find(k).ifPresent(si -> {
                 metrics.read(k, "list");
                 out.addAll(si.list(filter));
             });
         }
-        out.sort(java.util.Comparator.comparing((GenericKubernetesResource o) -> String.valueOf(o.getMetadata().getNamespace()))
+        out.sort(java.util.Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
                 .thenComparing(o -> o.getMetadata().getName()));
         return out;
     }
 
+    /** Objects in {@code namespace} cached under {@code keys} whose labels match {@code labels}, in no particular order. */
+    public List<HasMetadata> list(Collection<InformerKey> keys, String namespace, Predicate<Map<String, String>> labels) {
+        Predicate<HasMetadata> filter = o -> labels.test(o.getMetadata().getLabels());
+        List<HasMetadata> out = new ArrayList<>();
+        for (InformerKey k : keys) {
+            if (k.namespace() == null || k.namespace().equals(namespace)) {
+                hub.find(k).ifPresent(si -> {
+                    metrics.read(k, "list");
+                    out.addAll(si.list(namespace, filter));
+                });
+            }
+        }
+        return out;
+    }
+
     /** One cached object by namespace (empty or null for cluster-scoped) and name. */
-    public Optional<GenericKubernetesResource> get(Collection<InformerKey> keys, String namespace, String name) {
+    public Optional<HasMetadata> get(Collection<InformerKey> keys, String namespace, String name) {
         for (InformerKey k : keys) {
             Optional<SharedInformer> si = hub.find(k);
             if (si.isPresent() && (k.namespace() == null || k.namespace().equals(namespace))) {
                 metrics.read(k, "get");
-                Optional<GenericKubernetesResource> found = si.get().get(namespace, name);
+                Optional<HasMetadata> found = si.get().get(namespace, name);
                 if (found.isPresent()) {
                     return found;
                 }

@@ -23,6 +23,7 @@ import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
@@ -116,6 +117,19 @@ public class InformerHub {
         return result;
     }
 
+    /**
+     * Makes {@code consumerId} a consumer of the informer for {@code key} that a built-in controller is about to hand
+     * over ({@link #adopt}), without starting one of the hub's own meanwhile: until then it reads as SYNCING. Used by a
+     * controller whose secondaries are another controller's primaries, so that start-up opens one list and watch, not
+     * two.
+     */
+    public synchronized SharedInformer follow(String consumerId, InformerKey key, ApiResource resource, InformerListener listener) {
+        SharedInformer si = informers.computeIfAbsent(key, k -> new SharedInformer(k, resource, clock));
+        si.consumers.put(consumerId, listener);
+        held.computeIfAbsent(consumerId, id -> new HashSet<>()).add(key);
+        return si;
+    }
+
     /** Releases everything {@code consumerId} holds. */
     public synchronized void releaseAll(String consumerId) {
         assign(consumerId, Map.of(), (c, k) -> {
@@ -145,6 +159,12 @@ public class InformerHub {
             informers.remove(key);
             stop(si);
             LOG.infof("Stopped informer %s: its last consumer (%s) is gone", key, consumerId);
+        } else if (consumerId.equals(si.adoptedBy)) {
+            // The controller whose informer this was is going. Unless everyone else goes too (as at shutdown), the
+            // remaining consumers get one of the hub's own.
+            si.adoptedBy = null;
+            stop(si);
+            scheduler.schedule(() -> takeOver(si), 2, TimeUnit.SECONDS);
         }
     }
 
@@ -179,8 +199,7 @@ public class InformerHub {
         informer.itemStore(store);
         informer.exceptionHandler((isStarted, t) -> onException(si, informer, isStarted, t));
         informer.addEventHandler(new Counting(si));
-        si.informer = informer;
-        si.store = store;
+        si.backend = new HubBackend(informer, store);
         si.failure = null;
         LOG.infof("Starting informer %s", key);
         informer.start().whenComplete((v, t) -> {
@@ -196,7 +215,7 @@ public class InformerHub {
 
     private boolean onException(SharedInformer si, SharedIndexInformer<GenericKubernetesResource> informer, boolean isStarted,
             Throwable t) {
-        if (si.informer != informer) {
+        if (!runs(si, informer)) {
             return false; // a replaced informer: let it die quietly
         }
         InformerFailure f = InformerFailure.classify(si.key(), t, isStarted);
@@ -223,7 +242,7 @@ public class InformerHub {
 
     private void restart(SharedInformer si, SharedIndexInformer<GenericKubernetesResource> failed) {
         synchronized (this) {
-            if (informers.get(si.key()) != si || si.informer != failed) {
+            if (informers.get(si.key()) != si || !runs(si, failed)) {
                 return; // released meanwhile, or already restarted
             }
             failed.stop();
@@ -239,11 +258,58 @@ public class InformerHub {
         return d.compareTo(retryMax) > 0 ? retryMax : d;
     }
 
+    private static boolean runs(SharedInformer si, SharedIndexInformer<GenericKubernetesResource> informer) {
+        return si.backend instanceof HubBackend b && b.informer() == informer;
+    }
+
+    /** Stops the informer if the hub runs it; an adopted one belongs to its controller. */
     private void stop(SharedInformer si) {
-        SharedIndexInformer<GenericKubernetesResource> i = si.informer;
-        si.informer = null;
-        if (i != null) {
-            i.stop();
+        InformerBackend b = si.backend;
+        si.backend = null;
+        if (b != null && b.ownedByHub()) {
+            b.stop();
+        }
+    }
+
+    /**
+     * Makes the primary informer of a built-in controller the shared informer for {@code key}, held by {@code ownerId}
+     * until it calls {@link #releaseAll}. A hub informer already answering the question is stopped; its consumers stay
+     * and read from the adopted cache from now on.
+     */
+    synchronized SharedInformer adopt(String ownerId, InformerKey key, ApiResource resource, InformerBackend backend) {
+        SharedInformer si = informers.get(key);
+        if (si == null) {
+            si = new SharedInformer(key, resource, clock);
+            informers.put(key, si);
+        } else if (si.backend != null) {
+            LOG.infof("Informer %s is now the one of %s (was the hub's own; %d consumers keep it)", key, ownerId, si.consumers());
+            stop(si);
+        }
+        si.backend = backend;
+        si.adoptedBy = ownerId;
+        si.failure = null;
+        si.watchError = null;
+        si.notWatchingSince = null;
+        si.failedAttempts = 0;
+        si.everSynced = backend.hasSynced();
+        si.consumers.put(ownerId, (c, k) -> {
+        });
+        held.computeIfAbsent(ownerId, id -> new HashSet<>()).add(key);
+        scheduler.execute(this::sample);
+        return si;
+    }
+
+    private synchronized void takeOver(SharedInformer si) {
+        if (informers.get(si.key()) == si && si.backend == null && si.consumers() > 0) {
+            start(si);
+        }
+    }
+
+    /** An event of an adopted informer, forwarded by its {@link ControllerInformerBridge}. */
+    void objectChanged(InformerKey key, String type, HasMetadata previous, HasMetadata current) {
+        SharedInformer si = informers.get(key);
+        if (si != null && si.adopted()) {
+            si.dispatch(type, previous, current, clock.instant(), metrics);
         }
     }
 
@@ -266,8 +332,9 @@ public class InformerHub {
     private void sampleOnce() {
         Instant now = clock.instant();
         for (SharedInformer si : informers.values()) {
-            SharedIndexInformer<GenericKubernetesResource> i = si.informer;
+            InformerBackend i = si.backend;
             if (i != null && si.failure == null && i.hasSynced()) {
+                si.everSynced = true;
                 if (i.isWatching()) {
                     si.notWatchingSince = null;
                     si.watchError = null;
@@ -337,10 +404,9 @@ public class InformerHub {
         client.close();
     }
 
-    /** Counts events and remembers when the last one came; runs on the informer's own serial executor. */
+    /** Feeds the events of a hub-run informer to {@link SharedInformer#dispatch}; runs on the informer's serial executor. */
     private final class Counting implements ResourceEventHandler<GenericKubernetesResource> {
         private final SharedInformer si;
-        private final Map<String, io.micrometer.core.instrument.Counter> counters = new ConcurrentHashMap<>();
 
         Counting(SharedInformer si) {
             this.si = si;
@@ -348,29 +414,17 @@ public class InformerHub {
 
         @Override
         public void onAdd(GenericKubernetesResource obj) {
-            event("added", obj);
+            si.dispatch("added", null, obj, clock.instant(), metrics);
         }
 
         @Override
         public void onUpdate(GenericKubernetesResource oldObj, GenericKubernetesResource newObj) {
-            event("modified", newObj);
+            si.dispatch("modified", oldObj, newObj, clock.instant(), metrics);
         }
 
         @Override
         public void onDelete(GenericKubernetesResource obj, boolean deletedFinalStateUnknown) {
-            event("deleted", obj);
-        }
-
-        private void event(String type, GenericKubernetesResource obj) {
-            si.lastEvent = clock.instant();
-            counters.computeIfAbsent(type, t -> metrics.eventCounter(si.key(), t)).increment();
-            si.consumers.forEach((id, l) -> {
-                try {
-                    l.onObjectChange(id, si.key(), obj);
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "Consumer %s failed to take an event of %s", id, si.key());
-                }
-            });
+            si.dispatch("deleted", obj, null, clock.instant(), metrics);
         }
     }
 }

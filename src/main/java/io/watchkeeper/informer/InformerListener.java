@@ -1,5 +1,7 @@
 package io.watchkeeper.informer;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+
 /**
  * A consumer's callback for changes of an informer's {@link InformerState}. Called from the hub's threads: it must
  * return at once (hand the news to a queue, or to JOSDK's event handler, which is non-blocking).
@@ -11,7 +13,10 @@ public interface InformerListener {
     /**
      * An object in the informer's cache was added, modified or deleted. Runs on the informer's own serial thread, shared
      * with every other consumer of that informer: return at once.
+     *
+     * @param previous the object before the change, {@code null} when it was added
+     * @param current  the object after the change, {@code null} when it was deleted
      */
-    default void onObjectChange(String consumerId, InformerKey key, io.fabric8.kubernetes.api.model.GenericKubernetesResource object) {
+    default void onObjectChange(String consumerId, InformerKey key, HasMetadata previous, HasMetadata current) {
     }
 }

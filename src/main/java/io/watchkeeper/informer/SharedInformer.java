@@ -10,9 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.discovery.ApiResource;
 
 /**
@@ -31,8 +29,7 @@ public final class SharedInformer {
     final AtomicInteger watchRequests = new AtomicInteger();
     private final Clock clock;
 
-    volatile SharedIndexInformer<GenericKubernetesResource> informer;
-    volatile TransformingItemStore store;
+    volatile InformerBackend backend;
     volatile InformerFailure failure;
     volatile InformerFailure watchError;
     volatile Instant notWatchingSince;
@@ -40,6 +37,9 @@ public final class SharedInformer {
     volatile int failedAttempts;
     volatile InformerState reported = InformerState.SYNCING;
     volatile boolean everSynced;
+    /** The controller whose primary informer this is, when adopted. */
+    volatile String adoptedBy;
+    private final Map<String, io.micrometer.core.instrument.Counter> eventCounters = new ConcurrentHashMap<>();
 
     SharedInformer(InformerKey key, ApiResource resource, Clock clock) {
         this.key = key;
@@ -63,8 +63,8 @@ public final class SharedInformer {
         if (failure != null) {
             return InformerState.FAILED;
         }
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        if (i == null || !i.hasSynced()) {
+        InformerBackend b = backend;
+        if (b == null || !b.hasSynced()) {
             return InformerState.SYNCING;
         }
         Instant since = notWatchingSince;
@@ -75,8 +75,8 @@ public final class SharedInformer {
     }
 
     public boolean synced() {
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        return failure == null && i != null && i.hasSynced();
+        InformerBackend b = backend;
+        return failure == null && b != null && b.hasSynced();
     }
 
     /** The error that stopped the informer (state FAILED), or the last watch error (WATCH_FAILING, SYNCING). */
@@ -94,35 +94,66 @@ public final class SharedInformer {
     }
 
     public int size() {
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        TransformingItemStore st = store;
-        return i == null || st == null || failure != null ? 0 : st.size();
+        InformerBackend b = backend;
+        return b == null || failure != null ? 0 : b.size();
     }
 
     /** The resourceVersion the cache is current at ("" before sync). */
     public String resourceVersion() {
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        String rv = i == null ? null : i.lastSyncResourceVersion();
+        InformerBackend b = backend;
+        String rv = b == null ? null : b.lastSyncResourceVersion();
         return rv == null ? "" : rv;
     }
 
     /** Cached objects matching {@code filter}. The objects are the cache's own: never modify them. */
-    List<GenericKubernetesResource> list(Predicate<GenericKubernetesResource> filter) {
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        if (i == null || failure != null) {
+    List<HasMetadata> list(Predicate<? super HasMetadata> filter) {
+        InformerBackend b = backend;
+        if (b == null || failure != null) {
             return List.of();
         }
-        TransformingItemStore st = store;
-        return st == null ? List.of() : st.values().filter(filter).toList();
+        return b.values().filter(filter).map(HasMetadata.class::cast).toList();
     }
 
-    Optional<GenericKubernetesResource> get(String namespace, String name) {
-        SharedIndexInformer<GenericKubernetesResource> i = informer;
-        if (i == null || failure != null) {
+    /** Cached objects in {@code namespace} matching {@code filter}. */
+    List<HasMetadata> list(String namespace, Predicate<? super HasMetadata> filter) {
+        InformerBackend b = backend;
+        if (b == null || failure != null) {
+            return List.of();
+        }
+        return b.values(namespace).filter(filter).map(HasMetadata.class::cast).toList();
+    }
+
+    Optional<HasMetadata> get(String namespace, String name) {
+        InformerBackend b = backend;
+        if (b == null || failure != null) {
             return Optional.empty();
         }
-        String cacheKey = namespace == null || namespace.isEmpty() ? name : Cache.namespaceKeyFunc(namespace, name);
-        return Optional.ofNullable(i.getStore().getByKey(cacheKey));
+        return Optional.ofNullable(b.get(namespace, name));
+    }
+
+    /** Whether a built-in controller's informer stands behind this one (see {@link ControllerInformerBridge}). */
+    public boolean adopted() {
+        InformerBackend b = backend;
+        return b != null && !b.ownedByHub();
+    }
+
+    /**
+     * One event of the informer: counted, remembered as the last event, and handed to every consumer. Runs on the
+     * informer's own serial thread.
+     *
+     * @param previous the object before ({@code null} when added)
+     * @param current  the object after ({@code null} when deleted)
+     */
+    void dispatch(String type, HasMetadata previous, HasMetadata current, Instant now, InformerMetrics metrics) {
+        lastEvent = now;
+        eventCounters.computeIfAbsent(type, t -> metrics.eventCounter(key, t)).increment();
+        consumers.forEach((id, l) -> {
+            try {
+                l.onObjectChange(id, key, previous, current);
+            } catch (RuntimeException e) {
+                org.jboss.logging.Logger.getLogger(SharedInformer.class).warnf(e, "Consumer %s failed to take an event of %s", id, key);
+            }
+        });
     }
 
     @Override

@@ -19,6 +19,12 @@ public final class MetricNames {
     public static final String INFORMER_LAST_EVENT = "watchkeeper.informer.last.event.timestamp.seconds";
     public static final String CACHE_READS = "watchkeeper.cache.reads";
     public static final String BUILD_INFO = "watchkeeper.build.info";
+    public static final String POD_PROBLEMS = "watchkeeper.pod.problems";
+    public static final String POD_PROBLEM_TRANSITIONS = "watchkeeper.pod.problem.transitions";
+    public static final String SERVICE_SELECTED_PODS = "watchkeeper.service.selected.pods";
+    public static final String SERVICE_READY_PODS = "watchkeeper.service.ready.pods";
+    public static final String SERVICES = "watchkeeper.services";
+    public static final String INSIGHT_EVENT_FAILURES = "watchkeeper.insight.event.failures";
 
     /** API group and plural, such as {@code pods} or {@code deployments.apps}. */
     public static final String TAG_RESOURCE = "resource";
@@ -28,6 +34,15 @@ public final class MetricNames {
     public static final String TAG_TYPE = "type";
     /** Failure reason, as in the watch's Ready condition. */
     public static final String TAG_REASON = "reason";
+    /**
+     * The Service's name, on the per-Service insight gauges only (the issue asks for them; Services are few and long-lived,
+     * unlike pods, whose names never become labels).
+     */
+    public static final String TAG_SERVICE = "service";
+    /** A Service insight state, such as NoReadyPods. */
+    public static final String TAG_STATE = "state";
+    /** The kind of object an Event was for: Pod or Service. */
+    public static final String TAG_KIND = "kind";
     /** Read kind: list or get. */
     public static final String TAG_OPERATION = "operation";
 

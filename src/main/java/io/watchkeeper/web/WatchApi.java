@@ -15,7 +15,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.api.v1alpha1.WatchKinds;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.discovery.ApiResource;
@@ -85,7 +85,7 @@ public class WatchApi {
 
     @GET
     @Path("namespaces/{ns}/resourcewatches/{name}/items/{itemNs}/{itemName}")
-    public GenericKubernetesResource resourceWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public HasMetadata resourceWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("ns") String ns, @PathParam("name") String name, @PathParam("itemNs") String itemNs,
             @PathParam("itemName") String itemName) {
         return get(readable(Kind.ResourceWatch, ns, name, authorization), itemNs, itemName);
@@ -100,7 +100,7 @@ public class WatchApi {
 
     @GET
     @Path("clusterresourcewatches/{name}/items/{itemNs}/{itemName}")
-    public GenericKubernetesResource clusterWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public HasMetadata clusterWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("name") String name, @PathParam("itemNs") String itemNs, @PathParam("itemName") String itemName) {
         return get(readable(Kind.ClusterResourceWatch, null, name, authorization), itemNs, itemName);
     }
@@ -108,7 +108,7 @@ public class WatchApi {
     /** For cluster-scoped resources (nodes, namespaces, CRDs) watched by a ClusterResourceWatch. */
     @GET
     @Path("clusterresourcewatches/{name}/items/{itemName}")
-    public GenericKubernetesResource clusterWatchClusterItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public HasMetadata clusterWatchClusterItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("name") String name, @PathParam("itemName") String itemName) {
         return get(readable(Kind.ClusterResourceWatch, null, name, authorization), null, itemName);
     }
@@ -143,7 +143,7 @@ public class WatchApi {
         }
         ApiResource r = e.resource().orElseThrow();
         String rv = cache.resourceVersion(e.keys());
-        List<GenericKubernetesResource> items = cache.list(e.keys(), extra);
+        List<HasMetadata> items = cache.list(e.keys(), extra);
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("apiVersion", r.groupVersion());
         list.put("kind", r.kind() + "List");
@@ -152,7 +152,7 @@ public class WatchApi {
         return list;
     }
 
-    private GenericKubernetesResource get(Entry e, String itemNs, String itemName) {
+    private HasMetadata get(Entry e, String itemNs, String itemName) {
         return cache.get(e.keys(), itemNs, itemName).orElseThrow(() -> new ApiException(404, "NotFound",
                 e.resource().map(ApiResource::qualifiedName).orElse("object") + " " + (itemNs == null ? "" : itemNs + "/")
                         + itemName + " is not in the cache of " + e.kind() + " " + e.name() + "."));

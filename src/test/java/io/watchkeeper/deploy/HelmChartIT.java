@@ -3,8 +3,11 @@ package io.watchkeeper.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,9 +15,11 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.Release;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.testing.Kubectl;
 import io.watchkeeper.testing.TestCluster;
@@ -41,6 +46,52 @@ class HelmChartIT {
     void shouldRefuseNamespacedRbacWithoutNamespaces() {
         assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("rbac.clusterWide", false).call())
                 .hasMessageContaining("rbac.clusterWide=false needs watchNamespaces");
+    }
+
+    @Test
+    void shouldGrantInsightExactlyWhatItWatchesAndWrites() {
+        List<HasMetadata> all = render();
+        ClusterRole insight = find(all, ClusterRole.class, "wk-insight");
+        assertThat(insight.getRules()).extracting(r -> r.getResources() + " " + r.getVerbs())
+                .containsExactly("[pods, services] [list, watch]", "[events] [create, patch]");
+
+        List<HasMetadata> podsOnly = render("insight.namespaces[0]", "own", "insight.namespaces[1]", "shop",
+                "insight.services.enabled", "false");
+        assertThat(podsOnly.stream().filter(o -> o instanceof ClusterRole).map(o -> o.getMetadata().getName()))
+                .doesNotContain("wk-insight");
+        List<Role> roles = podsOnly.stream().filter(o -> o instanceof Role r && r.getMetadata().getName().equals("wk-insight"))
+                .map(Role.class::cast).toList();
+        assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("ops", "shop");
+        assertThat(roles.get(0).getRules()).extracting(r -> r.getResources() + " " + r.getVerbs())
+                .containsExactly("[pods] [list, watch]", "[events] [create, patch]");
+        Deployment d = find(podsOnly, Deployment.class, "wk");
+        assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .anyMatch(e -> e.getName().equals("WATCHKEEPER_INSIGHT_NAMESPACES") && e.getValue().equals("ops,shop"))
+                .anyMatch(e -> e.getName().equals("WATCHKEEPER_INSIGHT_SERVICES_ENABLED") && e.getValue().equals("false"));
+
+        List<HasMetadata> off = render("insight.pods.enabled", "false", "insight.services.enabled", "false");
+        assertThat(off).noneMatch(o -> o.getMetadata().getName().equals("wk-insight"));
+    }
+
+    @Test
+    void shouldRefuseInsightOverAllNamespacesWithNamespacedRbac() {
+        assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("rbac.clusterWide", false)
+                .set("watchNamespaces[0]", "shop").set("insight.namespaces[0]", "*").call())
+                .hasMessageContaining("insight over all namespaces needs rbac.clusterWide=true");
+    }
+
+    private static List<HasMetadata> render(String... settings) {
+        var template = new Helm(Artefacts.CHART).template().withName("wk").withNamespace("ops");
+        for (int i = 0; i < settings.length; i += 2) {
+            template = template.set(settings[i], settings[i + 1]);
+        }
+        String rendered = template.call();
+        return TestCluster.admin().load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items();
+    }
+
+    private static <T extends HasMetadata> T find(List<HasMetadata> objects, Class<T> type, String name) {
+        return objects.stream().filter(type::isInstance).map(type::cast).filter(o -> o.getMetadata().getName().equals(name))
+                .findFirst().orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " rendered"));
     }
 
     @Test

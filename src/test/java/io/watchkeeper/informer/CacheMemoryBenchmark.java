@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -78,7 +79,7 @@ public final class CacheMemoryBenchmark {
                 System.out.printf("get by namespace/name:   %6.3f µs (%d found)%n", (System.nanoTime() - g) / 1e3 / rounds, found);
                 Selector web = LabelSelectors.parse("app=web");
                 int scans = 200;
-                List<GenericKubernetesResource> last = new ArrayList<>();
+                List<HasMetadata> last = new ArrayList<>();
                 long l = System.nanoTime();
                 for (int i = 0; i < scans; i++) {
                     last = si.list(o -> web.test(o.getMetadata().getLabels()));

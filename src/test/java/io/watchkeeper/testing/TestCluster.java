@@ -85,6 +85,9 @@ public final class TestCluster {
                 "quarkus.kubernetes-client.namespace", "default");
     }
 
+    /** The operator's ClusterRoles in kubernetes/03-rbac.yaml: its own objects, and what the insight reconcilers need. */
+    private static final List<String> OPERATOR_ROLES = List.of("watchkeeper-operator", "watchkeeper-insight");
+
     private static void installCrdsAndRbac() throws IOException {
         for (Path crd : List.of(Path.of("target/kubernetes/resourcewatches.watchkeeper.io-v1.yml"),
                 Path.of("target/kubernetes/clusterresourcewatches.watchkeeper.io-v1.yml"))) {
@@ -95,7 +98,7 @@ public final class TestCluster {
         // The operator's own rights, exactly as the manifests grant them.
         try (InputStream in = Files.newInputStream(Path.of("kubernetes/03-rbac.yaml"))) {
             for (HasMetadata o : admin.load(in).items()) {
-                if (o instanceof ClusterRole role && role.getMetadata().getName().equals("watchkeeper-operator")) {
+                if (o instanceof ClusterRole role && OPERATOR_ROLES.contains(role.getMetadata().getName())) {
                     role.getMetadata().setResourceVersion(null);
                     admin.resource(role).serverSideApply();
                 }
@@ -110,7 +113,7 @@ public final class TestCluster {
                         new PolicyRuleBuilder().withApiGroups("example.com", "alpha.example.com", "beta.example.com")
                                 .withResources("*").withVerbs("get", "list", "watch").build())
                 .build()).serverSideApply();
-        for (String role : List.of("watchkeeper-operator", READER_ROLE)) {
+        for (String role : List.of("watchkeeper-operator", "watchkeeper-insight", READER_ROLE)) {
             admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role + "-test").endMetadata()
                     .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role)
                     .addNewSubject().withKind("User").withName(OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()

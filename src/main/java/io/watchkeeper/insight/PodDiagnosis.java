@@ -1,0 +1,111 @@
+package io.watchkeeper.insight;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodStatus;
+
+/**
+ * Reads a pod's status and says what, if anything, is wrong with it. When several things are, the most telling one
+ * wins, in this order: Evicted, OOMKilled, CrashLoopBackOff, ImagePullBackOff, Unschedulable, PendingTooLong,
+ * TooManyRestarts. Pure: the time comes from the clock given.
+ */
+public final class PodDiagnosis {
+
+    /** The finding, and when to look again if time alone can change it (a pod becoming Pending for too long). */
+    public record Result(Optional<PodProblem> problem, Optional<Duration> recheckAfter) {
+    }
+
+    private final Clock clock;
+    private final Duration pendingThreshold;
+    private final int restartThreshold;
+
+    public PodDiagnosis(Clock clock, Duration pendingThreshold, int restartThreshold) {
+        this.clock = clock;
+        this.pendingThreshold = pendingThreshold;
+        this.restartThreshold = restartThreshold;
+    }
+
+    public Result diagnose(Pod pod) {
+        PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
+        List<ContainerStatus> containers = new ArrayList<>(status.getInitContainerStatuses());
+        containers.addAll(status.getContainerStatuses());
+
+        if ("Failed".equals(status.getPhase()) && PodProblem.EVICTED.equals(status.getReason())) {
+            return found(PodProblem.EVICTED, "Evicted by the kubelet: " + orElse(status.getMessage(), "no message"));
+        }
+        for (ContainerStatus c : containers) {
+            ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
+            ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+            boolean notRunningWell = now != null || !Boolean.TRUE.equals(c.getReady());
+            if (now != null && PodProblem.OOM_KILLED.equals(now.getReason())
+                    || last != null && PodProblem.OOM_KILLED.equals(last.getReason()) && notRunningWell) {
+                return found(PodProblem.OOM_KILLED, "Container " + c.getName() + " was killed for using more memory than its limit ("
+                        + c.getRestartCount() + " restarts). Raise its memory limit or find the leak.");
+            }
+        }
+        for (ContainerStatus c : containers) {
+            ContainerStateWaiting w = c.getState() == null ? null : c.getState().getWaiting();
+            if (w != null && PodProblem.CRASH_LOOP_BACK_OFF.equals(w.getReason())) {
+                return found(PodProblem.CRASH_LOOP_BACK_OFF, "Container " + c.getName() + " keeps crashing (" + c.getRestartCount()
+                        + " restarts): " + orElse(w.getMessage(), "back-off restarting failed container")
+                        + ". Its previous logs say why (kubectl logs --previous).");
+            }
+        }
+        for (ContainerStatus c : containers) {
+            ContainerStateWaiting w = c.getState() == null ? null : c.getState().getWaiting();
+            if (w != null && ("ImagePullBackOff".equals(w.getReason()) || "ErrImagePull".equals(w.getReason()))) {
+                return found(PodProblem.IMAGE_PULL_BACK_OFF, "Container " + c.getName() + " cannot pull image " + c.getImage() + " ("
+                        + w.getReason() + "): " + orElse(w.getMessage(), "check the image name, tag and pull secret") + ".");
+            }
+        }
+        if ("Pending".equals(status.getPhase()) || status.getPhase() == null) {
+            for (PodCondition c : status.getConditions()) {
+                if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && PodProblem.UNSCHEDULABLE.equals(c.getReason())) {
+                    return found(PodProblem.UNSCHEDULABLE, "No node can run this pod: " + orElse(c.getMessage(), "no message") + ".");
+                }
+            }
+            Optional<Instant> created = created(pod);
+            if (created.isPresent()) {
+                Duration pending = Duration.between(created.get(), clock.instant());
+                if (pending.compareTo(pendingThreshold) >= 0) {
+                    return found(PodProblem.PENDING_TOO_LONG, "Pending for " + pending.toSeconds() + "s, longer than "
+                            + pendingThreshold.toSeconds() + "s. kubectl describe pod shows what it waits for.");
+                }
+                return new Result(Optional.empty(), Optional.of(pendingThreshold.minus(pending)));
+            }
+        }
+        int restarts = containers.stream().mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();
+        if (restarts > restartThreshold) {
+            return found(PodProblem.TOO_MANY_RESTARTS, "Containers restarted " + restarts + " times, more than " + restartThreshold + ".");
+        }
+        return new Result(Optional.empty(), Optional.empty());
+    }
+
+    private static Optional<Instant> created(Pod pod) {
+        String ts = pod.getMetadata().getCreationTimestamp();
+        try {
+            return ts == null ? Optional.empty() : Optional.of(OffsetDateTime.parse(ts).toInstant());
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Result found(String reason, String message) {
+        return new Result(Optional.of(new PodProblem(reason, message)), Optional.empty());
+    }
+
+    private static String orElse(String s, String fallback) {
+        return s == null || s.isBlank() ? fallback : s;
+    }
+}

@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -108,9 +109,10 @@ public class DemoWorkload {
         try {
             List<Pod> pods = client.pods().inNamespace("shop").list().getItems();
             Pod pod = pods.isEmpty() ? null : pods.get(random.nextInt(pods.size()));
-            switch (random.nextInt(4)) {
+            switch (random.nextInt(5)) {
                 case 0 -> markRunning(pod, true);
                 case 1 -> markRunning(pod, false);
+                case 3 -> crashLoop(pod);
                 case 2 -> {
                     if (pod != null && pods.size() > 4) {
                         client.resource(pod).delete();
@@ -134,8 +136,27 @@ public class DemoWorkload {
         if (pod == null) {
             return;
         }
+        String app = pod.getSpec().getContainers().get(0).getName();
         Pod updated = new PodBuilder(pod).editOrNewStatus().withPhase("Running")
                 .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
+                .withContainerStatuses(new ContainerStatusBuilder().withName(app).withImage("registry.example/" + app + ":1.0").withReady(ready)
+                        .withRestartCount(0).withNewState().withNewRunning().endRunning().endState().build())
+                .endStatus().build();
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
+    }
+
+    /** A container that keeps crashing, for the Pod insight (and, when it was the last ready one, the Service insight). */
+    private void crashLoop(Pod pod) {
+        if (pod == null) {
+            return;
+        }
+        String app = pod.getSpec().getContainers().get(0).getName();
+        Pod updated = new PodBuilder(pod).editOrNewStatus().withPhase("Running")
+                .withConditions(new PodConditionBuilder().withType("Ready").withStatus("False").build())
+                .withContainerStatuses(new ContainerStatusBuilder().withName(app).withImage("registry.example/" + app + ":1.0").withReady(false)
+                        .withRestartCount(1 + random.nextInt(4)).withNewState().withNewWaiting().withReason("CrashLoopBackOff")
+                        .withMessage("back-off 40s restarting failed container").endWaiting().endState()
+                        .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1).endTerminated().endLastState().build())
                 .endStatus().build();
         client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
     }

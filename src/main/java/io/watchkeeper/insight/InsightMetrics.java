@@ -16,6 +16,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.watchkeeper.insight.InsightStore.PodFinding;
@@ -27,6 +28,7 @@ import io.watchkeeper.insight.InsightStore.ServiceFinding;
  * series vanish.
  */
 @ApplicationScoped
+@Startup // sampled from the start, not from the first Event written
 public class InsightMetrics {
 
     private final MeterRegistry registry;

@@ -90,6 +90,9 @@ class OperatorJarIT {
             assertThat(value(base, "watchkeeper_informer_synced{resource=\"pods\",namespace=\"" + ns + "\"}")).isEqualTo(1.0);
             assertThat(value(base, "watchkeeper_informers_active")).isGreaterThanOrEqualTo(2.0);
             assertThat(value(base, "watchkeeper_build_info")).isEqualTo(1.0);
+            // Service insight runs in the jar: the API server's own Service has no selector
+            assertThat(value(base, "reconciliations_started_total{controller_name=\"service-insight\"}")).isPositive();
+            assertThat(value(base, "watchkeeper_services{namespace=\"default\",state=\"NoSelector\"}")).isEqualTo(1.0);
         });
     }
 

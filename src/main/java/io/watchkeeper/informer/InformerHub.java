@@ -64,18 +64,19 @@ public class InformerHub {
     });
 
     @Inject
-    public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics) {
-        this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax());
+    public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
+        this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(), counter);
     }
 
-    InformerHub(KubernetesClient operatorClient, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax) {
+    InformerHub(KubernetesClient operatorClient, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
+            RequestCounter counter) {
         this.metrics = metrics;
         this.clock = clock;
         this.retryInitial = retryInitial;
         this.retryMax = retryMax;
-        RequestCounter counter = new RequestCounter(this::countRequest, this::requestRefused);
+        counter.listen(this::countRequest, this::requestRefused);
         this.client = new KubernetesClientBuilder().withConfig(operatorClient.getConfiguration())
-                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor("watchkeeper-request-counter", counter))
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter))
                 .build();
         metrics.bind(this);
         scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);

@@ -13,20 +13,33 @@ import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.Interceptor;
 
 /**
- * An HTTP interceptor on the hub's client that recognises the LIST and WATCH requests of each informer, so relists,
- * watch restarts and refused requests can be counted per informer without reaching into fabric8's reflector.
+ * An HTTP interceptor on the clients that run informers (the hub's own, and the operator's, whose informers the JOSDK
+ * controllers run) that recognises each informer's LIST and WATCH requests, so relists, watch restarts and refused
+ * requests can be counted per informer without reaching into fabric8's reflector. The {@link InformerHub} listens.
  */
-final class RequestCounter implements Interceptor {
+@jakarta.inject.Singleton
+public class RequestCounter implements Interceptor {
 
-    private final Consumer<Request> sink;
-    private final java.util.function.BiConsumer<Request, Integer> failures;
+    public static final String NAME = "watchkeeper-request-counter";
+
+    private volatile Consumer<Request> sink = r -> {
+    };
+    private volatile java.util.function.BiConsumer<Request, Integer> failures = (r, c) -> {
+    };
+
+    public RequestCounter() {
+    }
+
+    RequestCounter(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
+        listen(sink, failures);
+    }
 
     /**
      * @param sink     every collection GET an informer makes
      * @param failures every such GET the API server refused, with its HTTP status: fabric8 retries failed watches by
      *                 itself and tells nobody, so this is where a watch failing after sync (403, 404) becomes visible
      */
-    RequestCounter(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
+    void listen(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
         this.sink = sink;
         this.failures = failures;
     }

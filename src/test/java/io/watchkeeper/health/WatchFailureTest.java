@@ -60,7 +60,9 @@ class WatchFailureTest {
         String labels = "namespace=\"" + NS + "\",resource=\"resourcequotas\"";
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(given().get("/q/metrics").then().extract().asString())
                 .containsPattern("watchkeeper_informer_watch_restarts_total\\{" + labels + "} [1-9]")
-                .containsPattern("watchkeeper_informer_failures_total\\{namespace=\"" + NS + "\",reason=\"Forbidden\",resource=\"resourcequotas\"} [1-9]"));
+                .containsPattern("watchkeeper_informer_failures_total\\{namespace=\"" + NS + "\",reason=\"Forbidden\",resource=\"resourcequotas\"} [1-9]")
+                // the Pod reconciler's informer (JOSDK runs it with the operator's client; the hub shares it) reconnected too
+                .containsPattern("watchkeeper_informer_watch_restarts_total\\{namespace=\"\\*\",resource=\"pods\"} [1-9]"));
     }
 
     private static void awaitReady(String status, String reason) {

@@ -41,7 +41,7 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
             return;
         }
         if (config.startupCheck()) {
-            check(c);
+            check(c, config.insight());
         }
     }
 
@@ -51,12 +51,13 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
         return inCluster || (c.getMasterUrl() != null && !c.getMasterUrl().startsWith(IN_CLUSTER_DEFAULT));
     }
 
-    private static void check(Config c) {
+    private static void check(Config c, WatchkeeperConfig.Insight insight) {
         Config probe = new io.fabric8.kubernetes.client.ConfigBuilder(c).withRequestTimeout(5000).withConnectionTimeout(5000)
                 .withRequestRetryBackoffLimit(0).build();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(probe).build()) {
             client.getKubernetesVersion();
             checkCrds(client);
+            checkInsightRights(client, insight, c.getNamespace());
         } catch (RuntimeException e) {
             String why = rootMessage(e);
             String where = configured(c) ? c.getMasterUrl() : "no cluster configured (tried " + IN_CLUSTER_DEFAULT + ")";
@@ -78,6 +79,41 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
                 }
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
                 LOG.warnf("Could not check that the CRD %s is installed (HTTP %d); going on.", crd, e.getCode());
+            }
+        }
+    }
+
+    /**
+     * The insight controllers' informers are JOSDK's, which stops the whole operator with a stack trace when one cannot
+     * list: say instead, in one line, which right is missing and what to do.
+     */
+    private static void checkInsightRights(KubernetesClient client, WatchkeeperConfig.Insight insight, String ownNamespace) {
+        if (!insight.pods().enabled() && !insight.services().enabled()) {
+            return;
+        }
+        java.util.Set<String> namespaces;
+        try {
+            namespaces = io.watchkeeper.insight.InsightScope.resolve(insight.namespaces(), ownNamespace);
+        } catch (IllegalArgumentException e) {
+            LOG.error(e.getMessage());
+            halt();
+            return;
+        }
+        java.util.List<String> resources = insight.services().enabled() ? java.util.List.of("pods", "services") : java.util.List.of("pods");
+        for (String ns : namespaces.isEmpty() ? java.util.Set.of("") : namespaces) {
+            for (String resource : resources) {
+                for (String verb : java.util.List.of("list", "watch")) {
+                    var review = client.resource(new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
+                            .withNewSpec().withNewResourceAttributes().withVerb(verb).withResource(resource)
+                            .withNamespace(ns.isEmpty() ? null : ns).endResourceAttributes().endSpec().build()).create();
+                    if (review.getStatus() == null || !Boolean.TRUE.equals(review.getStatus().getAllowed())) {
+                        LOG.errorf("The operator may not %s %s %s, which Pod and Service insight need. Grant it (the chart's and "
+                                + "kubernetes/'s insight role does), point watchkeeper.insight.namespaces where it may, or turn insight "
+                                + "off (watchkeeper.insight.pods.enabled=false, watchkeeper.insight.services.enabled=false).",
+                                verb, resource, ns.isEmpty() ? "in all namespaces" : "in namespace " + ns);
+                        halt();
+                    }
+                }
             }
         }
     }

@@ -78,7 +78,8 @@ public class InsightEvents {
                 }
                 // The same transition was reported before (by this process or an earlier one): update that Event.
                 Map<String, Object> patch = Map.of("type", type, "message", message, "lastTimestamp", now, "count", Math.max(count, 2));
-                client.v1().events().inNamespace(ns).withName(name)
+                // on resource(event), not withName(name): fabric8 would GET the Event first to find what to patch
+                client.v1().events().inNamespace(ns).resource(event)
                         .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
             }
             LOG.infof("%s %s/%s: %s %s", about.getKind(), ns, about.getMetadata().getName(), type, reason);

@@ -58,6 +58,10 @@ public class InsightMetrics {
     /** A pod entered a problem ({@code reason}) or left one ({@code Recovered}). */
     void podTransition(String namespace, String reason) {
         registry.counter(POD_PROBLEM_TRANSITIONS, TAG_NAMESPACE, namespace, TAG_REASON, reason).increment();
+        if (!PodProblem.RECOVERED.equals(reason)) {
+            // seen now, even if the problem is gone before the next sample
+            problemSeries.add(Tags.of(TAG_NAMESPACE, namespace, TAG_REASON, reason));
+        }
     }
 
     void eventFailed(String kind) {

@@ -42,7 +42,8 @@ public class InsightScope {
         this.namespaces = Set.copyOf(namespaces);
     }
 
-    static Set<String> resolve(List<String> configured, String own) {
+    /** The namespaces {@code configured} names, {@code own} resolved; empty for all. */
+    public static Set<String> resolve(List<String> configured, String own) {
         Set<String> out = new LinkedHashSet<>();
         for (String ns : configured) {
             String n = ns.trim();

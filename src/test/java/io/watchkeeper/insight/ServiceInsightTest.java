@@ -125,6 +125,7 @@ class ServiceInsightTest {
         int mark = AuditLog.entries(e -> true).size();
 
         Insight.service(ns, "web", Map.of("app", "web"));
+        await().atMost(WAIT).untilAsserted(() -> assertState(ns, "web", "NoMatchingPods", 0, 0));
         for (int i = 1; i <= 3; i++) {
             Insight.pod(ns, "web-" + i, Map.of("app", "web"));
         }
@@ -139,15 +140,21 @@ class ServiceInsightTest {
             s.getSpec().setSelector(Map.of("app", "none"));
             return s;
         });
-        await().atMost(WAIT).untilAsserted(() -> assertState(ns, "web", "NoMatchingPods", 0, 0));
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertState(ns, "web", "NoMatchingPods", 0, 0);
+            // NoMatchingPods a second time: the Event exists, so it is patched, without reading it first
+            assertThat(events(ns, "web", "NoMatchingPods")).singleElement().extracting(Event::getCount).isEqualTo(2);
+        });
 
         List<JsonNode> since = AuditLog.entries(e -> true).stream().skip(mark).toList();
         // the audit log does see the operator's requests here: its Event writes
         assertThat(since).anyMatch(e -> "create".equals(e.path("verb").asText()) && "events".equals(e.path("objectRef").path("resource").asText())
                 && ns.equals(e.path("objectRef").path("namespace").asText()));
-        // and no read of a pod or a service, in this namespace or across all of them
+        assertThat(since).anyMatch(e -> "patch".equals(e.path("verb").asText()) && "events".equals(e.path("objectRef").path("resource").asText())
+                && ns.equals(e.path("objectRef").path("namespace").asText()));
+        // and no read of a pod, a service or an event, in this namespace or across all of them
         assertThat(since).filteredOn(e -> List.of("get", "list").contains(e.path("verb").asText()))
-                .filteredOn(e -> List.of("pods", "services", "endpoints").contains(e.path("objectRef").path("resource").asText()))
+                .filteredOn(e -> List.of("pods", "services", "endpoints", "events").contains(e.path("objectRef").path("resource").asText()))
                 .filteredOn(e -> !e.path("objectRef").has("namespace") || ns.equals(e.path("objectRef").path("namespace").asText()))
                 .extracting(e -> e.path("verb").asText() + " " + e.path("requestURI").asText())
                 .isEmpty();

@@ -103,32 +103,43 @@ class OperatorJarIT {
         pb.environment().keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("QUARKUS_KUBERNETES"));
         pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(freePort()));
         pb.environment().put("HOME", home.toString());
-        Process p = pb.start();
-        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the operator should exit by itself").isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 
-        assertThat(p.exitValue()).isEqualTo(1);
-        List<String> errors = out.lines().filter(l -> l.contains("ERROR")).toList();
-        assertThat(errors).singleElement().asString().contains("Cannot reach the Kubernetes API server").contains("Set KUBECONFIG");
-        assertThat(out).doesNotContain("\tat ").doesNotContain("Exception in thread");
+        assertThat(theOnlyErrorOfAFailedStart(pb)).contains("Cannot reach the Kubernetes API server").contains("Set KUBECONFIG");
     }
 
     @Test
     void shouldSayInOneLineThatTheCrdsAreMissing() throws Exception {
         try (ControlPlane bare = ControlPlane.start(List.of(), null)) {
-            ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true);
-            pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", bare.url(),
-                    "QUARKUS_KUBERNETES_CLIENT_TOKEN", ControlPlane.ADMIN.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
-                    "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
-            Process p = pb.start();
-            assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the operator should exit by itself").isTrue();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-
-            assertThat(p.exitValue()).isEqualTo(1);
-            assertThat(out.lines().filter(l -> l.contains("ERROR")).toList()).singleElement().asString()
+            assertThat(theOnlyErrorOfAFailedStart(connectedTo(bare.url(), ControlPlane.ADMIN.token())))
                     .contains("The CRD resourcewatches.watchkeeper.io is not installed").contains("kubectl apply -f kubernetes/");
-            assertThat(out).doesNotContain("\tat ");
         }
+    }
+
+    @Test
+    void shouldSayInOneLineThatInsightLacksARight() throws Exception {
+        // alice may read nothing cluster-wide: the CRD check cannot tell (and goes on), the insight check can
+        assertThat(theOnlyErrorOfAFailedStart(connectedTo(TestCluster.controlPlane().url(), TestCluster.ALICE.token())))
+                .contains("The operator may not list pods in all namespaces, which Pod and Service insight need")
+                .contains("watchkeeper.insight.namespaces");
+    }
+
+    private static ProcessBuilder connectedTo(String url, String token) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", url, "QUARKUS_KUBERNETES_CLIENT_TOKEN", token,
+                "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true", "QUARKUS_HTTP_PORT", String.valueOf(freePort())));
+        return pb;
+    }
+
+    /** Starts the jar, expects it to exit with status 1 by itself, with one ERROR line and no stack trace; returns that line. */
+    private static String theOnlyErrorOfAFailedStart(ProcessBuilder pb) throws Exception {
+        Process p = pb.start();
+        assertThat(p.waitFor(90, TimeUnit.SECONDS)).as("the operator should exit by itself").isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).as(out).isEqualTo(1);
+        assertThat(out).doesNotContain("\tat ").doesNotContain("Exception in thread");
+        List<String> errors = out.lines().filter(l -> l.contains("ERROR")).toList();
+        assertThat(errors).as(out).hasSize(1);
+        return errors.get(0);
     }
 
     @Test

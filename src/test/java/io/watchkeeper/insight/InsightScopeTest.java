@@ -1,76 +1,38 @@
 package io.watchkeeper.insight;
 
-import static io.restassured.RestAssured.given;
-import static io.watchkeeper.insight.Insight.status;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
-import static org.hamcrest.Matchers.containsString;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.Duration;
-import java.util.Map;
-
-import jakarta.inject.Inject;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.javaoperatorsdk.operator.Operator;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
-import io.restassured.path.json.JsonPath;
-import io.watchkeeper.informer.InformerHub;
-import io.watchkeeper.testing.ControlPlaneResource;
-import io.watchkeeper.testing.TestCluster;
-
-/** Insight configured down: one namespace, the Pod reconciler off. The Service reconciler then reads the hub's own pod informer. */
-@QuarkusTest
-@QuarkusTestResource(ControlPlaneResource.class)
-@TestProfile(InsightScopeTest.OneNamespaceServicesOnly.class)
 class InsightScopeTest {
 
-    static final String NS = "insight-scope";
-
-    public static class OneNamespaceServicesOnly implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("watchkeeper.insight.namespaces", NS, "watchkeeper.insight.pods.enabled", "false");
-        }
+    @Test
+    void shouldReadStarAsAllNamespaces() {
+        assertThat(InsightScope.resolve(List.of("*"), "ops")).isEmpty();
+        assertThat(new InsightScope(InsightScope.resolve(List.of("shop", "*"), "ops")).allNamespaces()).isTrue();
     }
 
-    @Inject
-    Operator operator;
-
-    @Inject
-    InformerHub hub;
+    @Test
+    void shouldReadOwnAsTheOperatorsNamespace() {
+        assertThat(InsightScope.resolve(List.of("own", "shop"), "ops")).containsExactly("ops", "shop");
+    }
 
     @Test
-    void shouldRunOnlyWhatIsTurnedOnAndOnlyWhereItIsPointed() {
-        TestCluster.namespace(NS);
-        String elsewhere = TestCluster.namespace("insight-elsewhere");
-        Insight.service(NS, "shop", Map.of("app", "shop"));
-        Insight.pod(NS, "shop-1", Map.of("app", "shop"));
-        Insight.pod(NS, "crasher", Map.of("app", "crasher"));
-        status(NS, "crasher", PodStatuses.waiting("CrashLoopBackOff", 3, "Error"));
-        status(NS, "shop-1", PodStatuses.running(true, 0));
-        Insight.service(elsewhere, "other", Map.of("app", "other"));
+    void shouldSayWhatToDoWhenItsOwnNamespaceIsUnknown() {
+        assertThatThrownBy(() -> InsightScope.resolve(List.of("own"), null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name the namespaces instead");
+    }
 
-        assertThat(operator.getRegisteredController("pod-insight")).isEmpty();
-        assertThat(operator.getRegisteredController("service-insight")).isPresent();
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            JsonPath insight = Insight.serviceInsight(NS, "shop");
-            assertThat(insight.getString("state")).isEqualTo("Ready");
-            assertThat(insight.getInt("readyPods")).isEqualTo(1);
-        });
-        assertThat(hub.informers()).filteredOn(i -> i.key().resource().equals("pods"))
-                .singleElement().satisfies(i -> {
-                    assertThat(i.key().toString()).isEqualTo("v1/pods ns=" + NS);
-                    assertThat(i.adopted()).as("the hub's own informer, the Pod reconciler being off").isFalse();
-                });
-        assertThat(Insight.problems(NS).getList("pods")).isEmpty();
-        assertThat(Insight.events(NS, "crasher", "CrashLoopBackOff")).isEmpty();
-        given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
-                .get("/api/v1alpha1/namespaces/" + elsewhere + "/services/other/insight").then().statusCode(404)
-                .body("message", containsString("outside what the insight reconcilers watch (" + NS));
+    @Test
+    void shouldNameOneInformerKeyPerNamespace() {
+        InsightScope scope = new InsightScope(InsightScope.resolve(List.of("b", "a"), null));
+        assertThat(scope.keys(InsightScope.PODS)).extracting(Object::toString).containsExactly("v1/pods ns=a", "v1/pods ns=b");
+        assertThat(scope.covers("a")).isTrue();
+        assertThat(scope.covers("c")).isFalse();
+        assertThat(new InsightScope(java.util.Set.of()).keys(InsightScope.SERVICES)).extracting(Object::toString)
+                .containsExactly("v1/services ns=*");
     }
 }

@@ -42,10 +42,12 @@ public record ServiceHealth(ServiceState state, List<String> selectedPods, List<
             case NoSelector -> "Service " + service + " has no selector; Watchkeeper does not judge it.";
             case NoMatchingPods -> "No running pod matches the selector of Service " + service
                     + ". Check the selector against the pods' labels, and that the workload is scaled up.";
-            case NoReadyPods -> "None of the " + selectedPods.size() + " pods selected by Service " + service
-                    + " is ready: it answers no requests. Check the pods' readiness probes and logs.";
+            case NoReadyPods -> (selectedPods.size() == 1 ? "The one pod selected by Service " + service + " is not ready"
+                    : "None of the " + selectedPods.size() + " pods selected by Service " + service + " is ready")
+                    + ": it answers no requests. Check the pods' readiness probes and logs.";
             case PartiallyReady -> readyPods.size() + " of " + selectedPods.size() + " pods selected by Service " + service + " are ready.";
-            case Ready -> "All " + selectedPods.size() + " pods selected by Service " + service + " are ready.";
+            case Ready -> selectedPods.size() == 1 ? "The one pod selected by Service " + service + " is ready."
+                    : "All " + selectedPods.size() + " pods selected by Service " + service + " are ready.";
         };
     }
 }

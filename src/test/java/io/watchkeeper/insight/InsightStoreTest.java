@@ -64,6 +64,9 @@ class InsightStoreTest {
         assertThat(ServiceHealth.of(Map.of(), List.of(ready)).state()).isEqualTo(ServiceState.NoSelector);
         assertThat(ServiceHealth.of(selector, List.of(other, finished)).state()).isEqualTo(ServiceState.NoMatchingPods);
         assertThat(ServiceHealth.of(selector, List.of(notReady)).state()).isEqualTo(ServiceState.NoReadyPods);
+        assertThat(ServiceHealth.of(selector, List.of(notReady)).message("web")).startsWith("The one pod selected by Service web is not ready");
+        assertThat(ServiceHealth.of(selector, List.of(notReady, pod("e", Map.of("app", "web"), null))).message("web"))
+                .startsWith("None of the 2 pods selected by Service web is ready");
         ServiceHealth partial = ServiceHealth.of(selector, List.of(ready, notReady, finished, other));
         assertThat(partial.state()).isEqualTo(ServiceState.PartiallyReady);
         assertThat(partial.selectedPods()).containsExactly("a", "b");

@@ -23,6 +23,8 @@ public interface WatchkeeperConfig {
 
     Insight insight();
 
+    Stream stream();
+
     /** Check at start-up that the API server answers, and say in one line what to set when it does not. */
     @WithDefault("true")
     boolean startupCheck();
@@ -103,6 +105,24 @@ public interface WatchkeeperConfig {
             @WithDefault("true")
             boolean enabled();
         }
+    }
+
+    interface Stream {
+        /** How often each stream subscription gets a BOOKMARK with the resourceVersion it is current at. */
+        @WithDefault("30s")
+        Duration bookmarkInterval();
+
+        /** Changes kept per informer for stream clients that resume; older resumes get a new snapshot. */
+        @WithDefault("1000")
+        int replayBuffer();
+
+        /** Messages queued per stream client; a client that falls this far behind is told why and disconnected. */
+        @WithDefault("1000")
+        int clientQueue();
+
+        /** How long a new connection may take to authenticate (its first message) before it is closed. */
+        @WithDefault("10s")
+        Duration authTimeout();
     }
 
     interface Demo {

@@ -55,6 +55,7 @@ public class InformerHub {
     private final Clock clock;
     private final Duration retryInitial;
     private final Duration retryMax;
+    private int replayBuffer = 1000;
     private final Map<InformerKey, SharedInformer> informers = new ConcurrentHashMap<>();
     private final Map<String, Set<InformerKey>> held = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,6 +67,7 @@ public class InformerHub {
     @Inject
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
         this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(), counter);
+        this.replayBuffer = config.stream().replayBuffer();
     }
 
     InformerHub(KubernetesClient operatorClient, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
@@ -101,7 +103,7 @@ public class InformerHub {
             SharedInformer si = informers.get(e.getKey());
             if (si == null) {
                 // In the map before it starts, so that its very first LIST is counted as its own.
-                si = new SharedInformer(e.getKey(), e.getValue(), clock);
+                si = new SharedInformer(e.getKey(), e.getValue(), clock, replayBuffer);
                 informers.put(e.getKey(), si);
                 start(si);
             }
@@ -125,7 +127,7 @@ public class InformerHub {
      * two.
      */
     public synchronized SharedInformer follow(String consumerId, InformerKey key, ApiResource resource, InformerListener listener) {
-        SharedInformer si = informers.computeIfAbsent(key, k -> new SharedInformer(k, resource, clock));
+        SharedInformer si = informers.computeIfAbsent(key, k -> new SharedInformer(k, resource, clock, replayBuffer));
         si.consumers.put(consumerId, listener);
         held.computeIfAbsent(consumerId, id -> new HashSet<>()).add(key);
         return si;
@@ -280,7 +282,7 @@ public class InformerHub {
     synchronized SharedInformer adopt(String ownerId, InformerKey key, ApiResource resource, InformerBackend backend) {
         SharedInformer si = informers.get(key);
         if (si == null) {
-            si = new SharedInformer(key, resource, clock);
+            si = new SharedInformer(key, resource, clock, replayBuffer);
             informers.put(key, si);
         } else if (si.backend != null) {
             LOG.infof("Informer %s is now the one of %s (was the hub's own; %d consumers keep it)", key, ownerId, si.consumers());
@@ -376,6 +378,7 @@ public class InformerHub {
                     }
                 } else if (si.listRequests.incrementAndGet() > 1) {
                     metrics.relist(si.key());
+                    si.changes.reset(); // a relist may hide deletions: no resuming across it
                 }
                 return;
             }

@@ -40,10 +40,16 @@ public final class SharedInformer {
     /** The controller whose primary informer this is, when adopted. */
     volatile String adoptedBy;
     private final Map<String, io.micrometer.core.instrument.Counter> eventCounters = new ConcurrentHashMap<>();
+    final ChangeLog changes;
 
     SharedInformer(InformerKey key, ApiResource resource, Clock clock) {
+        this(key, resource, clock, 1000);
+    }
+
+    SharedInformer(InformerKey key, ApiResource resource, Clock clock, int changeLogCapacity) {
         this.key = key;
         this.resource = resource;
+        this.changes = new ChangeLog(changeLogCapacity);
         this.clock = clock;
     }
 
@@ -131,6 +137,11 @@ public final class SharedInformer {
         return Optional.ofNullable(b.get(namespace, name));
     }
 
+    /** The informer's recent changes, for stream clients that resume. */
+    public ChangeLog changes() {
+        return changes;
+    }
+
     /** Whether a built-in controller's informer stands behind this one (see {@link ControllerInformerBridge}). */
     public boolean adopted() {
         InformerBackend b = backend;
@@ -146,6 +157,13 @@ public final class SharedInformer {
      */
     void dispatch(String type, HasMetadata previous, HasMetadata current, Instant now, InformerMetrics metrics) {
         lastEvent = now;
+        if (synced()) { // the initial list's adds are the snapshot, not changes
+            changes.append(switch (type) {
+                case "added" -> "ADDED";
+                case "deleted" -> "DELETED";
+                default -> "MODIFIED";
+            }, current != null ? current : previous);
+        }
         eventCounters.computeIfAbsent(type, t -> metrics.eventCounter(key, t)).increment();
         consumers.forEach((id, l) -> {
             try {

@@ -25,6 +25,10 @@ public final class MetricNames {
     public static final String SERVICE_READY_PODS = "watchkeeper.service.ready.pods";
     public static final String SERVICES = "watchkeeper.services";
     public static final String INSIGHT_EVENT_FAILURES = "watchkeeper.insight.event.failures";
+    public static final String STREAM_CLIENTS = "watchkeeper.stream.clients";
+    public static final String STREAM_SUBSCRIPTIONS = "watchkeeper.stream.subscriptions";
+    public static final String STREAM_MESSAGES = "watchkeeper.stream.messages";
+    public static final String STREAM_CLIENTS_DROPPED = "watchkeeper.stream.clients.dropped";
 
     /** API group and plural, such as {@code pods} or {@code deployments.apps}. */
     public static final String TAG_RESOURCE = "resource";
@@ -43,6 +47,8 @@ public final class MetricNames {
     public static final String TAG_STATE = "state";
     /** The kind of object an Event was for: Pod or Service. */
     public static final String TAG_KIND = "kind";
+    /** Stream message type: SNAPSHOT, ADDED, MODIFIED, DELETED, BOOKMARK, RESUMED, READY, ERROR. */
+    public static final String TAG_MESSAGE = "message";
     /** Read kind: list or get. */
     public static final String TAG_OPERATION = "operation";
 

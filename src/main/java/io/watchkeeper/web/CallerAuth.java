@@ -64,6 +64,11 @@ public class CallerAuth {
         }
     }
 
+    /** Whether callers must authenticate ({@code watchkeeper.api.auth=tokenreview}). */
+    public boolean enabled() {
+        return enabled;
+    }
+
     /** Authenticates the {@code Authorization} header; 401 when it is missing or the token is not valid. */
     public Caller authenticate(String authorization) {
         if (!enabled) {

@@ -39,14 +39,14 @@ public class WatchApi {
     private final CallerAuth auth;
     private final WatchRegistry watches;
     private final CacheReader cache;
-    private final int retryAfter;
+    private final WatchAccess access;
 
     @Inject
     public WatchApi(CallerAuth auth, WatchRegistry watches, CacheReader cache, WatchkeeperConfig config) {
         this.auth = auth;
         this.watches = watches;
         this.cache = cache;
-        this.retryAfter = config.api().retryAfterSeconds();
+        this.access = new WatchAccess(auth, watches, cache, config);
     }
 
     @GET
@@ -113,25 +113,8 @@ public class WatchApi {
         return get(readable(Kind.ClusterResourceWatch, null, name, authorization), null, itemName);
     }
 
-    /** Finds the watch and checks that the caller may list what it watches, where it watches it; 503 until synced. */
     private Entry readable(Kind kind, String ns, String name, String authorization) {
-        Caller caller = auth.authenticate(authorization);
-        Entry e = watches.find(kind, ns, name).orElseThrow(() -> new ApiException(404, "NotFound",
-                kind + " " + (ns == null ? "" : ns + "/") + name + " not found (or not reconciled yet)."));
-        ApiResource r = e.resource().orElseThrow(() -> new ApiException(409, "NotResolved", kind + " " + name
-                + " does not resolve to a resource: " + readyMessage(e)));
-        if (!r.namespaced() || e.namespaces().isEmpty()) {
-            auth.requireList(caller, r.group(), r.resource(), "");
-        } else {
-            for (String watched : e.namespaces()) {
-                auth.requireList(caller, r.group(), r.resource(), watched);
-            }
-        }
-        if (!cache.synced(e.keys())) {
-            throw new ApiException(503, "NotSynced", "The cache for " + kind + " " + name + " is not synced yet: "
-                    + readyMessage(e), retryAfter);
-        }
-        return e;
+        return access.readable(auth.authenticate(authorization), kind, ns, name);
     }
 
     private Map<String, Object> list(Entry e, String labelSelector) {
@@ -158,8 +141,4 @@ public class WatchApi {
                         + itemName + " is not in the cache of " + e.kind() + " " + e.name() + "."));
     }
 
-    private static String readyMessage(Entry e) {
-        return e.status() == null ? "not reconciled yet" : e.status().getConditions().stream()
-                .filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason() + ": " + c.getMessage()).findFirst().orElse("unknown");
-    }
 }

@@ -1,0 +1,36 @@
+package io.watchkeeper.stream;
+
+import static io.watchkeeper.metrics.MetricNames.*;
+
+import java.util.Map;
+import java.util.function.Supplier;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/** The stream's meters: connected clients, subscriptions, messages sent by type, clients dropped by reason. */
+@ApplicationScoped
+public class StreamMetrics {
+
+    private final MeterRegistry registry;
+
+    public StreamMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void bind(Supplier<Map<String, StreamClient>> clients) {
+        Gauge.builder(STREAM_CLIENTS, () -> clients.get().size()).description("Connected stream clients").register(registry);
+        Gauge.builder(STREAM_SUBSCRIPTIONS, () -> clients.get().values().stream().mapToInt(c -> c.subscriptions.size()).sum())
+                .description("Watches subscribed to over the stream").register(registry);
+    }
+
+    void sent(String type) {
+        registry.counter(STREAM_MESSAGES, TAG_MESSAGE, type).increment();
+    }
+
+    void dropped(String reason) {
+        registry.counter(STREAM_CLIENTS_DROPPED, TAG_REASON, reason).increment();
+    }
+}

@@ -1,0 +1,195 @@
+package io.watchkeeper.stream;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.watchkeeper.config.WatchkeeperConfig;
+import io.watchkeeper.informer.CacheReader;
+import io.watchkeeper.informer.ChangeLog;
+import io.watchkeeper.informer.InformerHub;
+import io.watchkeeper.informer.LabelSelectors.Selector;
+import io.watchkeeper.informer.SharedInformer;
+import io.watchkeeper.watch.WatchRegistry;
+import io.watchkeeper.watch.WatchRegistry.Entry;
+import io.watchkeeper.watch.WatchRegistry.Kind;
+import io.watchkeeper.web.ApiException;
+import io.watchkeeper.web.CallerAuth;
+import io.watchkeeper.web.WatchAccess;
+
+/**
+ * The stream protocol, apart from the WebSocket plumbing ({@link StreamSocket}): authentication by first message,
+ * subscriptions with the same rights check as the HTTP reads, snapshots or resumes from the informers' change logs,
+ * bookmarks, and the clients' bounded queues.
+ */
+@ApplicationScoped
+public class StreamService {
+
+    private static final Logger LOG = Logger.getLogger(StreamService.class);
+
+    private final CallerAuth auth;
+    private final WatchAccess access;
+    private final InformerHub hub;
+    private final CacheReader cache;
+    private final ObjectMapper json;
+    private final StreamMetrics metrics;
+    private final WatchkeeperConfig.Stream config;
+    private final Map<String, StreamClient> clients = new ConcurrentHashMap<>();
+    private final ExecutorService senders;
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watchkeeper-stream-timer"));
+
+    @Inject
+    public StreamService(CallerAuth auth, WatchRegistry watches, InformerHub hub, CacheReader cache, ObjectMapper json,
+            StreamMetrics metrics, WatchkeeperConfig config) {
+        this.auth = auth;
+        this.access = new WatchAccess(auth, watches, cache, config);
+        this.hub = hub;
+        this.cache = cache;
+        this.json = json;
+        this.metrics = metrics;
+        this.config = config.stream();
+        AtomicInteger n = new AtomicInteger();
+        this.senders = Executors.newFixedThreadPool(2, r -> daemon(r, "watchkeeper-stream-" + n.incrementAndGet()));
+        metrics.bind(() -> clients);
+        long every = this.config.bookmarkInterval().toMillis();
+        timers.scheduleWithFixedDelay(this::bookmarks, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void opened(String id, StreamClient.Transport transport) {
+        StreamClient client = new StreamClient(id, transport, json, senders, config.clientQueue(), metrics);
+        clients.put(id, client);
+        if (!auth.enabled()) {
+            client.caller = auth.authenticate(null);
+            client.offer(Map.of("type", "READY", "user", client.caller.user()));
+            return;
+        }
+        timers.schedule(() -> {
+            if (client.caller == null && !client.closed()) {
+                client.cutOff(401, "AuthTimeout", "No AUTH message within " + config.authTimeout().toSeconds() + "s.");
+            }
+        }, config.authTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    void closed(String id) {
+        Optional.ofNullable(clients.remove(id)).ifPresent(StreamClient::close);
+    }
+
+    /** One message from a client. Runs on a worker thread: TokenReview and SubjectAccessReview may be called. */
+    void received(String id, String text) {
+        StreamClient client = clients.get(id);
+        if (client == null || client.closed()) {
+            return;
+        }
+        JsonNode m;
+        try {
+            m = json.readTree(text);
+        } catch (java.io.IOException e) {
+            client.offer(error(null, 400, "BadRequest", "Messages are JSON objects with a \"type\"."));
+            return;
+        }
+        String type = m.path("type").asText();
+        String subscription = m.hasNonNull("id") ? m.path("id").asText() : null;
+        try {
+            if ("AUTH".equals(type)) {
+                authenticate(client, m.path("token").asText(""));
+            } else if (client.caller == null) {
+                throw new ApiException(401, "Unauthorized", "Send {\"type\":\"AUTH\",\"token\":\"<bearer token>\"} first.");
+            } else if ("SUBSCRIBE".equals(type)) {
+                subscribe(client, subscription, m);
+            } else if ("UNSUBSCRIBE".equals(type)) {
+                Optional.ofNullable(subscription).map(client.subscriptions::remove).ifPresent(StreamSubscription::cancel);
+            } else {
+                throw new ApiException(400, "BadRequest", "Unknown message type \"" + type + "\": AUTH, SUBSCRIBE or UNSUBSCRIBE.");
+            }
+        } catch (ApiException e) {
+            if (e.code() == 401) {
+                client.cutOff(401, "Unauthorized", e.getMessage()); // says why, then closes
+            } else {
+                client.offer(error(subscription, e.code(), e.reason(), e.getMessage()));
+            }
+        }
+    }
+
+    private void authenticate(StreamClient client, String token) {
+        if (client.caller != null) {
+            throw new ApiException(400, "BadRequest", "Already authenticated as " + client.caller.user() + ".");
+        }
+        client.caller = auth.authenticate("Bearer " + token);
+        client.offer(Map.of("type", "READY", "user", client.caller.user()));
+    }
+
+    private void subscribe(StreamClient client, String id, JsonNode m) {
+        if (id == null || id.isBlank()) {
+            throw new ApiException(400, "BadRequest", "SUBSCRIBE needs an \"id\" of the client's choosing.");
+        }
+        if (client.subscriptions.containsKey(id)) {
+            throw new ApiException(409, "AlreadyExists", "Subscription " + id + " exists; UNSUBSCRIBE it first.");
+        }
+        JsonNode w = m.path("watch");
+        Kind kind;
+        try {
+            kind = Kind.valueOf(w.path("kind").asText("ResourceWatch"));
+        } catch (IllegalArgumentException e) {
+            throw new ApiException(400, "BadRequest", "watch.kind is ResourceWatch or ClusterResourceWatch.");
+        }
+        String ns = kind == Kind.ResourceWatch ? w.path("namespace").asText(null) : null;
+        Entry entry = access.readable(client.caller, kind, ns, w.path("name").asText(""));
+        List<ChangeLog> logs = entry.keys().stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::changes).toList();
+        StreamSubscription s = new StreamSubscription(id, client, logs);
+        client.subscriptions.put(id, s);
+        String from = m.hasNonNull("resourceVersion") ? m.path("resourceVersion").asText() : null;
+        if (from != null && s.resume(from)) {
+            LOG.debugf("Stream client %s resumed %s from %s", client.id(), id, from);
+            return;
+        }
+        long observed = s.observe();
+        s.snapshot(cache.list(entry.keys(), Selector.EVERYTHING), observed, cache.resourceVersion(entry.keys()));
+    }
+
+    private void bookmarks() {
+        try {
+            clients.values().forEach(c -> c.subscriptions.values().forEach(StreamSubscription::bookmark));
+        } catch (RuntimeException e) {
+            LOG.warn("Stream bookmarks failed", e);
+        }
+    }
+
+    private static Map<String, Object> error(String id, int code, String reason, String message) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", "ERROR");
+        if (id != null) {
+            m.put("id", id);
+        }
+        m.put("code", code);
+        m.put("reason", reason);
+        m.put("message", message);
+        return m;
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    @PreDestroy
+    void shutdown() {
+        timers.shutdownNow();
+        senders.shutdownNow();
+    }
+}

@@ -1,0 +1,91 @@
+package io.watchkeeper.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** A test's WebSocket client for the stream (the JDK's own client): sends JSON, hands back what arrives, in order. */
+final class StreamConnection implements WebSocket.Listener, AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final WebSocket socket;
+
+    StreamConnection(URI http) {
+        URI ws = URI.create(http.toString().replaceFirst("^http", "ws"));
+        this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(ws, this).join();
+    }
+
+    StreamConnection send(String json) {
+        socket.sendText(json, true).join();
+        return this;
+    }
+
+    StreamConnection auth(String token) {
+        return send("{\"type\":\"AUTH\",\"token\":\"" + token + "\"}");
+    }
+
+    /** The next message; fails after {@code within}. */
+    JsonNode next(Duration within) throws InterruptedException {
+        JsonNode m = received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(m).as("a message within %s", within).isNotNull();
+        return m;
+    }
+
+    /** The next message that is not a BOOKMARK. */
+    JsonNode nextChange(Duration within) throws InterruptedException {
+        JsonNode m;
+        do {
+            m = next(within);
+        } while ("BOOKMARK".equals(m.path("type").asText()));
+        return m;
+    }
+
+    @Override
+    public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+        partial.append(data);
+        if (last) {
+            try {
+                received.add(JSON.readTree(partial.toString()));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+            partial.setLength(0);
+        }
+        webSocket.request(1);
+        return null;
+    }
+
+    @Override
+    public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+        closed.complete(statusCode);
+        return null;
+    }
+
+    @Override
+    public void onError(WebSocket webSocket, Throwable error) {
+        closed.complete(-1);
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+        socket.abort();
+    }
+}

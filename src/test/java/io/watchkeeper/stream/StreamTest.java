@@ -1,0 +1,159 @@
+package io.watchkeeper.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.watchkeeper.testing.ControlPlaneResource;
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/** The stream protocol against the real API server: snapshot, order, bookmarks, resume, and who may subscribe. */
+@QuarkusTest
+@QuarkusTestResource(ControlPlaneResource.class)
+class StreamTest {
+
+    private static final String NS = TestCluster.namespace("stream");
+    private static final Duration WAIT = Duration.ofSeconds(15);
+
+    @TestHTTPResource("/api/v1alpha1/stream")
+    URI stream;
+
+    @BeforeAll
+    static void watchTwoPods() {
+        TestCluster.admin().resource(Watches.pod(NS, "s1", Map.of("app", "s"))).create();
+        TestCluster.admin().resource(Watches.pod(NS, "s2", Map.of("app", "s"))).create();
+        Watches.create(Watches.resourceWatch(NS, "s", "pods", Map.of("app", "s")));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(NS, "s")))
+                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+    }
+
+    @Test
+    void shouldSendASnapshotThenEveryChangeInOrderThenBookmarks() throws Exception {
+        try (StreamConnection c = new StreamConnection(stream)) {
+            assertThat(c.auth(TestCluster.ADMIN_TOKEN).next(WAIT).path("type").asText()).isEqualTo("READY");
+            c.send(subscribe("a", null));
+
+            JsonNode snapshot = c.next(WAIT);
+            assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
+            assertThat(snapshot.path("id").asText()).isEqualTo("a");
+            assertThat(snapshot.path("items").findValuesAsText("name")).contains("s1", "s2");
+            long snapshotRv = Long.parseLong(snapshot.path("resourceVersion").asText());
+
+            TestCluster.admin().resource(Watches.pod(NS, "s3", Map.of("app", "s"))).create();
+            TestCluster.admin().pods().inNamespace(NS).withName("s3").edit(p -> new PodBuilder(p).editMetadata()
+                    .addToLabels("step", "two").endMetadata().build());
+            TestCluster.admin().pods().inNamespace(NS).withName("s3").withGracePeriod(0).delete();
+
+            JsonNode added = c.nextChange(WAIT);
+            JsonNode modified = c.nextChange(WAIT);
+            JsonNode deleted = c.nextChange(WAIT);
+            while ("MODIFIED".equals(deleted.path("type").asText())) { // the API server may first mark it as being deleted
+                assertThat(deleted.path("object").path("metadata").has("deletionTimestamp")).isTrue();
+                deleted = c.nextChange(WAIT);
+            }
+            assertThat(added.path("type").asText()).isEqualTo("ADDED");
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("s3");
+            assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
+            assertThat(modified.path("object").path("metadata").path("labels").path("step").asText()).isEqualTo("two");
+            assertThat(deleted.path("type").asText()).isEqualTo("DELETED");
+            long rvAdded = Long.parseLong(added.path("resourceVersion").asText());
+            long rvModified = Long.parseLong(modified.path("resourceVersion").asText());
+            assertThat(rvAdded).isGreaterThan(snapshotRv);
+            assertThat(rvModified).isGreaterThan(rvAdded);
+
+            JsonNode bookmark;
+            do {
+                bookmark = c.next(Duration.ofSeconds(5));
+            } while (!"BOOKMARK".equals(bookmark.path("type").asText()));
+            assertThat(Long.parseLong(bookmark.path("resourceVersion").asText()))
+                    .isGreaterThanOrEqualTo(Long.parseLong(deleted.path("resourceVersion").asText()));
+
+            String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+            assertThat(metrics).containsPattern("(?m)^watchkeeper_stream_clients(\\{[^}]*})? [1-9]")
+                    .containsPattern("(?m)^watchkeeper_stream_subscriptions(\\{[^}]*})? [1-9]")
+                    .containsPattern("watchkeeper_stream_messages_total\\{message=\"SNAPSHOT\"} [1-9]")
+                    .containsPattern("watchkeeper_stream_messages_total\\{message=\"BOOKMARK\"} [1-9]");
+        }
+    }
+
+    @Test
+    void shouldResumeFromTheLastResourceVersionWithoutANewSnapshot() throws Exception {
+        String last;
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send(subscribe("a", null));
+            c.next(WAIT); // SNAPSHOT
+            TestCluster.admin().resource(Watches.pod(NS, "r1", Map.of("app", "s"))).create();
+            JsonNode added = c.nextChange(WAIT);
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("r1");
+            last = added.path("resourceVersion").asText();
+        }
+        // while away
+        TestCluster.admin().resource(Watches.pod(NS, "r2", Map.of("app", "s"))).create();
+
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send(subscribe("a", last));
+            JsonNode resumed = c.next(WAIT);
+            assertThat(resumed.path("type").asText()).isEqualTo("RESUMED");
+            assertThat(resumed.path("resourceVersion").asText()).isEqualTo(last);
+            JsonNode missed = c.nextChange(WAIT);
+            assertThat(missed.path("type").asText()).isEqualTo("ADDED");
+            assertThat(missed.path("object").path("metadata").path("name").asText()).isEqualTo("r2");
+        }
+
+        // from a resourceVersion the change log does not cover: a fresh snapshot, never a silent gap
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send(subscribe("a", "1"));
+            JsonNode snapshot = c.next(WAIT);
+            assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
+            assertThat(snapshot.path("items").findValuesAsText("name")).contains("r1", "r2");
+        }
+    }
+
+    @Test
+    void shouldLetCallersSubscribeOnlyToWhatTheyMayRead() throws Exception {
+        try (StreamConnection c = new StreamConnection(stream)) {
+            assertThat(c.auth(TestCluster.BOB.token()).next(WAIT).path("user").asText()).isEqualTo("bob");
+            c.send(subscribe("mine", null));
+            JsonNode refused = c.next(WAIT);
+            assertThat(refused.path("type").asText()).isEqualTo("ERROR");
+            assertThat(refused.path("id").asText()).isEqualTo("mine");
+            assertThat(refused.path("code").asInt()).isEqualTo(403);
+            assertThat(refused.path("message").asText()).contains("User \"bob\" cannot list pods in namespace " + NS);
+            c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"x\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\"" + NS + "\",\"name\":\"nope\"}}");
+            assertThat(c.next(WAIT).path("code").asInt()).as("the connection stays open").isEqualTo(404);
+        }
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.send(subscribe("early", null));
+            JsonNode refused = c.next(WAIT);
+            assertThat(refused.path("code").asInt()).isEqualTo(401);
+            assertThat(c.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1008);
+        }
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth("not-a-token");
+            assertThat(c.next(WAIT).path("code").asInt()).isEqualTo(401);
+            assertThat(c.closed.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(1008);
+        }
+    }
+
+    private static String subscribe(String id, String resourceVersion) {
+        return "{\"type\":\"SUBSCRIBE\",\"id\":\"" + id + "\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\"" + NS
+                + "\",\"name\":\"s\"}" + (resourceVersion == null ? "" : ",\"resourceVersion\":\"" + resourceVersion + "\"") + "}";
+    }
+
+}

@@ -2,7 +2,7 @@
 # Installs what the tests and the demo need, without Docker or downloads from outside Debian:
 # a real Kubernetes control plane (etcd from Debian; kube-apiserver and kube-controller-manager
 # 1.20.2 built from Debian's `kubernetes` source package) and Prometheus (Debian) for the metrics
-# test. The control plane is cached outside the work tree, so a second run costs nothing:
+# test, and Chromium with chromedriver for the page test. The control plane is cached outside the work tree, so a second run costs nothing:
 #   ${WATCHKEEPER_CACHE:-~/.cache/watchkeeper}/k8s/1.20.2-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}
 # Prints the binary folder on its last line.
 set -euo pipefail
@@ -18,6 +18,8 @@ need_pkgs=()
 command -v etcd >/dev/null || need_pkgs+=(etcd-server)
 command -v prometheus >/dev/null || need_pkgs+=(prometheus)
 command -v kubectl >/dev/null || need_pkgs+=(kubernetes-client)
+command -v chromium >/dev/null || need_pkgs+=(chromium)
+command -v chromedriver >/dev/null || need_pkgs+=(chromium-driver)
 if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
   command -v go >/dev/null || need_pkgs+=(golang-go)
   command -v rsync >/dev/null || need_pkgs+=(rsync)

@@ -77,6 +77,32 @@ public class InsightApi {
         return out;
     }
 
+    /** Every Service's health, for the page's Service tables: one namespace, or all the caller may list services in. */
+    @GET
+    @Path("services/insight")
+    public Map<String, Object> servicesInsight(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+            @QueryParam("namespace") String namespace) {
+        Caller caller = auth.authenticate(authorization);
+        if (!services) {
+            throw new ApiException(404, "NotFound", "Service insight is turned off (watchkeeper.insight.services.enabled=false).");
+        }
+        boolean oneNamespace = namespace != null && !namespace.isBlank();
+        if (oneNamespace) {
+            inScope(namespace);
+            auth.requireList(caller, "", "services", namespace);
+        }
+        requireSynced();
+        Map<String, Boolean> may = new HashMap<>();
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (ServiceFinding f : store.services()) {
+            if (oneNamespace ? f.namespace().equals(namespace) : may.computeIfAbsent(f.namespace(), n -> auth.mayList(caller, "", "services", n))) {
+                items.add(service(f));
+            }
+        }
+        items.sort(Comparator.comparing((Map<String, Object> m) -> (String) m.get("namespace")).thenComparing(m -> (String) m.get("name")));
+        return Map.of("items", items);
+    }
+
     @GET
     @Path("problems")
     public Map<String, Object> problems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,

@@ -280,9 +280,8 @@ function draw() {
     fill(tr, change.object);
     tr.hidden = filter !== '' && !tr.textContent.toLowerCase().includes(filter);
     if (change.highlight) {
-      tr.classList.remove('changed');
-      void tr.offsetWidth; // restart the animation
-      tr.classList.add('changed');
+      // the Web Animations API restarts the flash without forcing a layout per row (which froze big tables)
+      tr.animate([{ backgroundColor: '#fff3b0' }, { backgroundColor: 'transparent' }], { duration: 1500, easing: 'ease-out' });
     }
     if (!row) {
       tr.dataset.name = change.object.metadata.name;

@@ -24,10 +24,23 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
     private final StringBuilder partial = new StringBuilder();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket socket;
+    private volatile boolean reading;
 
     StreamConnection(URI http) {
+        this(http, true);
+    }
+
+    /** @param reading false: a client that reads its first message and then nothing, as a stuck browser tab would */
+    StreamConnection(URI http, boolean reading) {
+        this.reading = reading;
         URI ws = URI.create(http.toString().replaceFirst("^http", "ws"));
         this.socket = HttpClient.newHttpClient().newWebSocketBuilder().buildAsync(ws, this).join();
+    }
+
+    /** Starts reading again, as fast as messages come. */
+    void readAgain() {
+        reading = true;
+        socket.request(Long.MAX_VALUE);
     }
 
     StreamConnection send(String json) {
@@ -66,7 +79,9 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
             }
             partial.setLength(0);
         }
-        webSocket.request(1);
+        if (reading) {
+            webSocket.request(1);
+        }
         return null;
     }
 

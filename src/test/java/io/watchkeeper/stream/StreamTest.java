@@ -151,6 +151,56 @@ class StreamTest {
         }
     }
 
+    @Test
+    void shouldCutOffAClientThatDoesNotReadWithoutSlowingTheOthers() throws Exception {
+        String ns = TestCluster.namespace("stream-slow");
+        String blob = "x".repeat(400_000);
+        for (int i = 0; i < 10; i++) {
+            TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace(ns)
+                    .withName("blob-" + i).endMetadata().addToData("blob", blob).build()).create();
+        }
+        Watches.create(Watches.resourceWatch(ns, "blobs", "configmaps", null));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "blobs")))
+                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        double droppedBefore = tooSlowDrops();
+
+        try (StreamConnection fast = new StreamConnection(stream); StreamConnection slow = new StreamConnection(stream, false)) {
+            fast.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            fast.send(subscribe("a", null));
+            assertThat(fast.next(WAIT).path("type").asText()).isEqualTo("SNAPSHOT");
+
+            // the slow client reads READY and nothing more, and asks for 4 MB snapshots until its queue (100, test profile) overflows
+            slow.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            for (int i = 0; i < 150; i++) {
+                slow.send("{\"type\":\"SUBSCRIBE\",\"id\":\"b" + i + "\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\""
+                        + ns + "\",\"name\":\"blobs\"}}");
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> tooSlowDrops() > droppedBefore);
+
+            // meanwhile the informers and the other client go on
+            TestCluster.admin().resource(Watches.pod(NS, "while-slow", Map.of("app", "s"))).create();
+            JsonNode added = fast.nextChange(WAIT);
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("while-slow");
+
+            // the slow client, once it reads, learns why it was disconnected
+            slow.readAgain();
+            JsonNode last;
+            do {
+                last = slow.next(Duration.ofSeconds(30));
+            } while (!"ERROR".equals(last.path("type").asText()));
+            assertThat(last.path("reason").asText()).isEqualTo("TooSlow");
+            assertThat(last.path("code").asInt()).isEqualTo(429);
+            assertThat(slow.closed.get(30, TimeUnit.SECONDS)).isEqualTo(1013);
+        }
+    }
+
+    private static double tooSlowDrops() {
+        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^watchkeeper_stream_clients_dropped_total\\{reason=\"TooSlow\"} (\\S+)$")
+                .matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     private static String subscribe(String id, String resourceVersion) {
         return "{\"type\":\"SUBSCRIBE\",\"id\":\"" + id + "\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\"" + NS
                 + "\",\"name\":\"s\"}" + (resourceVersion == null ? "" : ",\"resourceVersion\":\"" + resourceVersion + "\"") + "}";

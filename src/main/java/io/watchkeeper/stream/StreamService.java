@@ -150,7 +150,7 @@ public class StreamService {
         String ns = kind == Kind.ResourceWatch ? w.path("namespace").asText(null) : null;
         Entry entry = access.readable(client.caller, kind, ns, w.path("name").asText(""));
         List<ChangeLog> logs = entry.keys().stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::changes).toList();
-        StreamSubscription s = new StreamSubscription(id, client, logs);
+        StreamSubscription s = new StreamSubscription(id, client, logs, kind, ns, entry.name());
         client.subscriptions.put(id, s);
         String from = m.hasNonNull("resourceVersion") ? m.path("resourceVersion").asText() : null;
         if (from != null && s.resume(from)) {
@@ -161,11 +161,27 @@ public class StreamService {
         s.snapshot(cache.list(entry.keys(), Selector.EVERYTHING), observed, cache.resourceVersion(entry.keys()));
     }
 
+    /**
+     * Every bookmark interval, each subscription is checked again (the watch may be gone, or the caller's rights
+     * revoked; decisions are cached for {@code decision-cache-ttl}) and then gets its BOOKMARK; one that fails the
+     * check gets an ERROR and ends, never silence.
+     */
     private void bookmarks() {
-        try {
-            clients.values().forEach(c -> c.subscriptions.values().forEach(StreamSubscription::bookmark));
-        } catch (RuntimeException e) {
-            LOG.warn("Stream bookmarks failed", e);
+        for (StreamClient c : clients.values()) {
+            for (StreamSubscription s : c.subscriptions.values()) {
+                try {
+                    access.readable(c.caller, s.kind(), s.namespace(), s.name());
+                    s.bookmark();
+                } catch (ApiException e) {
+                    if (c.subscriptions.remove(s.id(), s)) {
+                        s.cancel();
+                        c.offer(error(s.id(), e.code() == 404 ? 410 : e.code(), e.code() == 404 ? "Gone" : e.reason(), e.getMessage()
+                                + (e.code() == 404 ? " The subscription has ended." : "")));
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warnf(e, "Stream client %s: bookmark for %s failed", c.id(), s.id());
+                }
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.informer.ChangeLog;
 import io.watchkeeper.informer.ChangeLog.Change;
 import io.watchkeeper.informer.ResourceVersions;
+import io.watchkeeper.watch.WatchRegistry.Kind;
 
 /**
  * One subscription of a stream client to one watch: first a SNAPSHOT (or, when the client resumes from a
@@ -29,10 +30,34 @@ final class StreamSubscription implements ChangeLog.Observer {
     private long floor;
     private volatile long lastSent;
 
-    StreamSubscription(String id, StreamClient client, List<ChangeLog> logs) {
+    private final Kind kind;
+    private final String namespace;
+    private final String name;
+
+    StreamSubscription(String id, StreamClient client, List<ChangeLog> logs, Kind kind, String namespace, String name) {
         this.id = id;
         this.client = client;
         this.logs = logs;
+        this.kind = kind;
+        this.namespace = namespace;
+        this.name = name;
+    }
+
+    String id() {
+        return id;
+    }
+
+    /** The watch subscribed to. */
+    Kind kind() {
+        return kind;
+    }
+
+    String namespace() {
+        return namespace;
+    }
+
+    String name() {
+        return name;
     }
 
     /**

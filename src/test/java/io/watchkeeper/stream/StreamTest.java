@@ -194,6 +194,27 @@ class StreamTest {
         }
     }
 
+    @Test
+    void shouldStreamAClusterResourceWatchAndSayWhenItIsGone() throws Exception {
+        TestCluster.admin().resource(Watches.clusterWatch("stream-crw", "pods", java.util.List.of(NS))).create();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                Watches.condition(Watches.getCluster("stream-crw").getStatus(), "Ready")).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"c\",\"watch\":{\"kind\":\"ClusterResourceWatch\",\"name\":\"stream-crw\"}}");
+            JsonNode snapshot = c.next(WAIT);
+            assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
+            assertThat(snapshot.path("items").findValuesAsText("name")).contains("s1", "s2");
+
+            TestCluster.admin().resource(Watches.getCluster("stream-crw")).delete();
+            JsonNode gone = c.nextChange(Duration.ofSeconds(30));
+            assertThat(gone.path("type").asText()).isEqualTo("ERROR");
+            assertThat(gone.path("id").asText()).isEqualTo("c");
+            assertThat(gone.path("code").asInt()).isEqualTo(410);
+            assertThat(gone.path("message").asText()).contains("The subscription has ended");
+        }
+    }
+
     private static double tooSlowDrops() {
         String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^watchkeeper_stream_clients_dropped_total\\{reason=\"TooSlow\"} (\\S+)$")

@@ -48,15 +48,21 @@ class PageIT {
     }
 
     private static void startJar() throws IOException {
+        operator = startJar(port, "tokenreview");
+    }
+
+    private static Process startJar(int httpPort, String auth) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator.log").toFile()));
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator-" + httpPort + ".log").toFile()));
         pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", TestCluster.controlPlane().url(),
                 "QUARKUS_KUBERNETES_CLIENT_TOKEN", TestCluster.OPERATOR.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
-                "QUARKUS_HTTP_PORT", String.valueOf(port), "WATCHKEEPER_STATUS_COUNTS_REFRESH_INTERVAL", "2s"));
-        operator = pb.start();
+                "QUARKUS_HTTP_PORT", String.valueOf(httpPort), "WATCHKEEPER_STATUS_COUNTS_REFRESH_INTERVAL", "2s",
+                "WATCHKEEPER_API_AUTH", auth));
+        Process p = pb.start();
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+                URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        return p;
     }
 
     @AfterAll
@@ -186,6 +192,29 @@ class PageIT {
             // a number, not a check: BENCHMARKS.md
             System.out.printf("page: 5000-row snapshot drawn in %.0f ms; 1000 changes drawn in %.0f ms%n", timing.get(0).asDouble(),
                     timing.get(1).asDouble());
+        }
+    }
+
+    @Test
+    void shouldSkipSignInWhenAuthIsOff() throws Exception {
+        String ns = TestCluster.namespace("page-open");
+        TestCluster.admin().resource(Watches.pod(ns, "open-1", Map.of("app", "o"))).create();
+        Watches.create(Watches.resourceWatch(ns, "o", "pods", Map.of("app", "o")));
+        int openPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            openPort = s.getLocalPort();
+        }
+        Process open = startJar(openPort, "none");
+        try (Browser browser = new Browser(dir)) {
+            browser.open("http://127.0.0.1:" + openPort + "/");
+            await().atMost(Duration.ofSeconds(10)).until(() -> connection(browser).equals("live"));
+            assertThat(visible(browser, "signin")).isFalse();
+            await().atMost(Duration.ofSeconds(30)).until(() -> browser.script(
+                    "const li = [...document.querySelectorAll('#watches li')].find(l => l.textContent.startsWith(arguments[0]));"
+                            + "if (li) { li.click(); return true; } return false;", ns + "/o (pods)").asBoolean());
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rows(browser)).containsOnlyKeys("open-1"));
+        } finally {
+            open.destroy();
         }
     }
 

@@ -181,6 +181,10 @@ function receive(m) {
     case 'ERROR':
       if (m.code === 401) {
         showSignIn(m.message);
+      } else if (m.code === 410 && state.current) {
+        // the watch changed its question or went away: start over (a deleted one then answers 404)
+        $('view-error').textContent = m.message;
+        setTimeout(() => { if (state.current) { loadWatches(); subscribe(null); } }, 1000);
       } else {
         $('view-error').textContent = m.message;
       }

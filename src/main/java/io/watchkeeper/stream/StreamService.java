@@ -150,7 +150,7 @@ public class StreamService {
         String ns = kind == Kind.ResourceWatch ? w.path("namespace").asText(null) : null;
         Entry entry = access.readable(client.caller, kind, ns, w.path("name").asText(""));
         List<ChangeLog> logs = entry.keys().stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::changes).toList();
-        StreamSubscription s = new StreamSubscription(id, client, logs, kind, ns, entry.name());
+        StreamSubscription s = new StreamSubscription(id, client, logs, kind, ns, entry.name(), entry.keys());
         client.subscriptions.put(id, s);
         String from = m.hasNonNull("resourceVersion") ? m.path("resourceVersion").asText() : null;
         if (from != null && s.resume(from)) {
@@ -170,13 +170,18 @@ public class StreamService {
         for (StreamClient c : clients.values()) {
             for (StreamSubscription s : c.subscriptions.values()) {
                 try {
-                    access.readable(c.caller, s.kind(), s.namespace(), s.name());
+                    Entry now = access.readable(c.caller, s.kind(), s.namespace(), s.name());
+                    if (!java.util.Set.copyOf(now.keys()).equals(java.util.Set.copyOf(s.keys()))) {
+                        throw new ApiException(404, "Changed", s.kind() + " " + s.name()
+                                + " now asks a different question (its resource, selector or namespaces changed); subscribe again for a new snapshot.");
+                    }
                     s.bookmark();
                 } catch (ApiException e) {
                     if (c.subscriptions.remove(s.id(), s)) {
                         s.cancel();
                         c.offer(error(s.id(), e.code() == 404 ? 410 : e.code(), e.code() == 404 ? "Gone" : e.reason(), e.getMessage()
                                 + (e.code() == 404 ? " The subscription has ended." : "")));
+                        LOG.debugf("Stream client %s: subscription %s ended: %s", c.id(), s.id(), e.getMessage());
                     }
                 } catch (RuntimeException e) {
                     LOG.warnf(e, "Stream client %s: bookmark for %s failed", c.id(), s.id());

@@ -10,6 +10,7 @@ import java.util.Optional;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.informer.ChangeLog;
 import io.watchkeeper.informer.ChangeLog.Change;
+import io.watchkeeper.informer.InformerKey;
 import io.watchkeeper.informer.ResourceVersions;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 
@@ -34,7 +35,11 @@ final class StreamSubscription implements ChangeLog.Observer {
     private final String namespace;
     private final String name;
 
-    StreamSubscription(String id, StreamClient client, List<ChangeLog> logs, Kind kind, String namespace, String name) {
+    private final List<InformerKey> keys;
+
+    StreamSubscription(String id, StreamClient client, List<ChangeLog> logs, Kind kind, String namespace, String name,
+            List<InformerKey> keys) {
+        this.keys = List.copyOf(keys);
         this.id = id;
         this.client = client;
         this.logs = logs;
@@ -58,6 +63,11 @@ final class StreamSubscription implements ChangeLog.Observer {
 
     String name() {
         return name;
+    }
+
+    /** The informers the watch held when subscribed: when they change, the subscription ends. */
+    List<InformerKey> keys() {
+        return keys;
     }
 
     /**

@@ -215,6 +215,28 @@ class StreamTest {
         }
     }
 
+    @Test
+    void shouldEndASubscriptionWhenItsWatchChangesItsQuestion() throws Exception {
+        Watches.create(Watches.resourceWatch(NS, "changing", "pods", Map.of("app", "s")));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(NS, "changing")))
+                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"q\",\"watch\":{\"namespace\":\"" + NS + "\",\"name\":\"changing\"}}");
+            assertThat(c.next(WAIT).path("type").asText()).isEqualTo("SNAPSHOT");
+
+            TestCluster.admin().resources(io.watchkeeper.api.v1alpha1.ResourceWatch.class).inNamespace(NS).withName("changing")
+                    .edit(w -> {
+                        w.getSpec().setSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "other").build());
+                        return w;
+                    });
+            JsonNode ended = c.nextChange(Duration.ofSeconds(30));
+            assertThat(ended.path("type").asText()).isEqualTo("ERROR");
+            assertThat(ended.path("code").asInt()).isEqualTo(410);
+            assertThat(ended.path("message").asText()).contains("now asks a different question");
+        }
+    }
+
     private static double tooSlowDrops() {
         String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^watchkeeper_stream_clients_dropped_total\\{reason=\"TooSlow\"} (\\S+)$")

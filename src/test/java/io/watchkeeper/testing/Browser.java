@@ -38,19 +38,9 @@ public final class Browser implements AutoCloseable {
         driver = new ProcessBuilder("chromedriver", "--port=" + port, "--allowed-ips=127.0.0.1").redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("chromedriver.log").toFile()).start();
         base = "http://127.0.0.1:" + port;
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (true) {
-            try {
-                if (call("GET", "/status", null).path("value").path("ready").asBoolean()) {
-                    break;
-                }
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("chromedriver did not start: " + Files.readString(workDir.resolve("chromedriver.log")), e);
-                }
-            }
-            Thread.onSpinWait();
-        }
+        org.awaitility.Awaitility.await("chromedriver ready (log: " + workDir.resolve("chromedriver.log") + ")")
+                .atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> call("GET", "/status", null).path("value").path("ready").asBoolean());
         Path profile = Files.createTempDirectory(workDir, "chromium-");
         Map<String, Object> options = Map.of("binary", "/usr/bin/chromium", "args", List.of("--headless=new", "--no-sandbox",
                 "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

@@ -97,10 +97,6 @@ public final class ChangeLog {
         observers.remove(observer);
     }
 
-    public synchronized long latest() {
-        return latest;
-    }
-
     synchronized int size() {
         return changes.size();
     }

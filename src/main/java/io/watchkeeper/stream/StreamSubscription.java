@@ -148,17 +148,17 @@ final class StreamSubscription implements ChangeLog.Observer {
         client.offer(m);
     }
 
-    /** A heartbeat: the subscription is current at the highest resourceVersion sent or known to the logs. */
+    /**
+     * A heartbeat: the subscription is current at the highest resourceVersion queued to the client. Not the change
+     * logs' latest: a change may be appended and not yet handed here (and asking the logs from inside this lock
+     * would invert the lock order of {@link #onChange}).
+     */
     synchronized void bookmark() {
         if (!started) {
             return;
         }
-        long rv = lastSent;
-        for (ChangeLog log : logs) {
-            rv = Math.max(rv, log.latest());
-        }
         Map<String, Object> m = message("BOOKMARK");
-        m.put("resourceVersion", Long.toString(rv));
+        m.put("resourceVersion", Long.toString(lastSent));
         client.offer(m);
     }
 

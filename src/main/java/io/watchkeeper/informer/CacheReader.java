@@ -87,14 +87,6 @@ public class CacheReader {
     public String resourceVersion(Collection<InformerKey> keys) {
         return keys.stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::resourceVersion)
                 .filter(rv -> !rv.isEmpty())
-                .max(java.util.Comparator.comparingLong(CacheReader::numeric)).orElse("");
-    }
-
-    private static long numeric(String rv) {
-        try {
-            return Long.parseLong(rv);
-        } catch (NumberFormatException e) {
-            return 0;
-        }
+                .max(java.util.Comparator.comparingLong(ResourceVersions::parse)).orElse("");
     }
 }

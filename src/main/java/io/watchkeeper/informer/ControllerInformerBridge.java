@@ -137,12 +137,7 @@ public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEve
         }
 
         void seen(HasMetadata obj) {
-            try {
-                long rv = Long.parseLong(obj.getMetadata().getResourceVersion());
-                resourceVersion.accumulateAndGet(rv, Math::max);
-            } catch (NumberFormatException | NullPointerException e) {
-                // not a number: keep what we have
-            }
+            resourceVersion.accumulateAndGet(ResourceVersions.parse(obj.getMetadata().getResourceVersion()), Math::max);
         }
 
         @Override

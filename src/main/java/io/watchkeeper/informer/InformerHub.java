@@ -55,7 +55,7 @@ public class InformerHub {
     private final Clock clock;
     private final Duration retryInitial;
     private final Duration retryMax;
-    private int replayBuffer = 1000;
+    private final int replayBuffer;
     private final Map<InformerKey, SharedInformer> informers = new ConcurrentHashMap<>();
     private final Map<String, Set<InformerKey>> held = new HashMap<>();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -66,12 +66,14 @@ public class InformerHub {
 
     @Inject
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
-        this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(), counter);
-        this.replayBuffer = config.stream().replayBuffer();
+        this(operatorClient, metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(), counter,
+                config.stream().replayBuffer());
     }
 
+    /** @param replayBuffer changes each informer keeps for stream clients that resume ({@link ChangeLog}) */
     InformerHub(KubernetesClient operatorClient, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
-            RequestCounter counter) {
+            RequestCounter counter, int replayBuffer) {
+        this.replayBuffer = replayBuffer;
         this.metrics = metrics;
         this.clock = clock;
         this.retryInitial = retryInitial;

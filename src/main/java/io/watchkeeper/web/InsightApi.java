@@ -92,10 +92,10 @@ public class InsightApi {
             auth.requireList(caller, "", "services", namespace);
         }
         requireSynced();
-        Map<String, Boolean> may = new HashMap<>();
+        java.util.function.Predicate<String> visible = visibility(caller, "services", namespace);
         List<Map<String, Object>> items = new ArrayList<>();
         for (ServiceFinding f : store.services()) {
-            if (oneNamespace ? f.namespace().equals(namespace) : may.computeIfAbsent(f.namespace(), n -> auth.mayList(caller, "", "services", n))) {
+            if (visible.test(f.namespace())) {
                 items.add(service(f));
             }
         }
@@ -122,11 +122,11 @@ public class InsightApi {
             }
         }
         requireSynced();
-        Map<String, Boolean> mayPods = new HashMap<>();
-        Map<String, Boolean> mayServices = new HashMap<>();
+        java.util.function.Predicate<String> podsVisible = visibility(caller, "pods", namespace);
+        java.util.function.Predicate<String> servicesVisible = visibility(caller, "services", namespace);
         List<Map<String, Object>> podProblems = new ArrayList<>();
         for (PodFinding f : store.podProblems()) {
-            if (oneNamespace ? f.namespace().equals(namespace) : mayPods.computeIfAbsent(f.namespace(), n -> auth.mayList(caller, "", "pods", n))) {
+            if (podsVisible.test(f.namespace())) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("namespace", f.namespace());
                 m.put("name", f.name());
@@ -138,8 +138,7 @@ public class InsightApi {
         }
         List<Map<String, Object>> serviceProblems = new ArrayList<>();
         for (ServiceFinding f : store.services()) {
-            if (f.health().state().problem() && (oneNamespace ? f.namespace().equals(namespace)
-                    : mayServices.computeIfAbsent(f.namespace(), n -> auth.mayList(caller, "", "services", n)))) {
+            if (f.health().state().problem() && servicesVisible.test(f.namespace())) {
                 serviceProblems.add(service(f));
             }
         }
@@ -151,6 +150,18 @@ public class InsightApi {
         out.put("pods", podProblems);
         out.put("services", serviceProblems);
         return out;
+    }
+
+    /**
+     * Which findings a read may include: those of {@code namespace} when one was asked for (its rights were checked
+     * already), else those of every namespace where the caller may list {@code resource} (asked once per namespace).
+     */
+    private java.util.function.Predicate<String> visibility(Caller caller, String resource, String namespace) {
+        if (namespace != null && !namespace.isBlank()) {
+            return namespace::equals;
+        }
+        Map<String, Boolean> may = new HashMap<>();
+        return ns -> may.computeIfAbsent(ns, n -> auth.mayList(caller, "", resource, n));
     }
 
     private static Map<String, Object> service(ServiceFinding f) {

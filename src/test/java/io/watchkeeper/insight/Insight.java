@@ -5,8 +5,6 @@ import static io.restassured.RestAssured.given;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -65,8 +63,6 @@ final class Insight {
 
     /** The value of one series in /q/metrics, e.g. {@code watchkeeper_pod_problems{namespace="x",reason="y"}}. */
     static OptionalDouble metric(String series) {
-        String body = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(body);
-        return m.find() ? OptionalDouble.of(Double.parseDouble(m.group(1))) : OptionalDouble.empty();
+        return io.watchkeeper.testing.OperatorMetrics.value(series);
     }
 }

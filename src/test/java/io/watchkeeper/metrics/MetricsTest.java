@@ -25,9 +25,7 @@ class MetricsTest {
     @Test
     void shouldExposeInformerCacheReadAndReconcileMetrics() {
         TestCluster.admin().resource(Watches.pod(NS, "m1", Map.of("app", "m"))).create();
-        Watches.create(Watches.resourceWatch(NS, "m", "pods", Map.of("app", "m")));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(NS, "m")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(NS, "m", "pods", Map.of("app", "m")));
         TestCluster.admin().resource(Watches.pod(NS, "m2", Map.of("app", "m"))).create();
         given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
                 .get("/api/v1alpha1/namespaces/" + NS + "/resourcewatches/m/items").then().statusCode(200);

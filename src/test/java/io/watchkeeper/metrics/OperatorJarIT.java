@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.testing.OperatorJar;
 import io.watchkeeper.testing.TestCluster;
 import io.watchkeeper.testing.Watches;
 
@@ -35,7 +35,7 @@ import io.watchkeeper.testing.Watches;
  */
 class OperatorJarIT {
 
-    private static final String JAR = System.getProperty("watchkeeper-it.jar", "target/quarkus-app/quarkus-run.jar");
+    private static final String JAR = OperatorJar.JAR;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Process operator;
@@ -47,13 +47,7 @@ class OperatorJarIT {
     static void startOperator() throws IOException {
         dir = Files.createTempDirectory("operator-jar-it-");
         port = freePort();
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true).redirectOutput(dir.resolve("operator.log").toFile());
-        pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", TestCluster.controlPlane().url(),
-                "QUARKUS_KUBERNETES_CLIENT_TOKEN", TestCluster.OPERATOR.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
-                "QUARKUS_HTTP_PORT", String.valueOf(port), "WATCHKEEPER_STATUS_COUNTS_REFRESH_INTERVAL", "2s"));
-        operator = pb.start();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(get("http://127.0.0.1:" + port + "/q/health/ready").statusCode())
-                .as("operator log: %s", log()).isEqualTo(200));
+        operator = OperatorJar.start(dir.resolve("operator.log"), port, Map.of());
     }
 
     @AfterAll
@@ -179,17 +173,10 @@ class OperatorJarIT {
     }
 
     private static String log() {
-        try {
-            List<String> lines = Files.readAllLines(dir.resolve("operator.log"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
-        } catch (IOException e) {
-            return e.toString();
-        }
+        return OperatorJar.tail(dir.resolve("operator.log"), 30);
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return OperatorJar.freePort();
     }
 }

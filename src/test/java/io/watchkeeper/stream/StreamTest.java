@@ -35,9 +35,7 @@ class StreamTest {
     static void watchTwoPods() {
         TestCluster.admin().resource(Watches.pod(NS, "s1", Map.of("app", "s"))).create();
         TestCluster.admin().resource(Watches.pod(NS, "s2", Map.of("app", "s"))).create();
-        Watches.create(Watches.resourceWatch(NS, "s", "pods", Map.of("app", "s")));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(NS, "s")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(NS, "s", "pods", Map.of("app", "s")));
     }
 
     @Test
@@ -159,9 +157,7 @@ class StreamTest {
             TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace(ns)
                     .withName("blob-" + i).endMetadata().addToData("blob", blob).build()).create();
         }
-        Watches.create(Watches.resourceWatch(ns, "blobs", "configmaps", null));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "blobs")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(ns, "blobs", "configmaps", null));
         double droppedBefore = tooSlowDrops();
 
         try (StreamConnection fast = new StreamConnection(stream); StreamConnection slow = new StreamConnection(stream, false)) {
@@ -217,9 +213,7 @@ class StreamTest {
 
     @Test
     void shouldEndASubscriptionWhenItsWatchChangesItsQuestion() throws Exception {
-        Watches.create(Watches.resourceWatch(NS, "changing", "pods", Map.of("app", "s")));
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(NS, "changing")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(NS, "changing", "pods", Map.of("app", "s")));
         try (StreamConnection c = new StreamConnection(stream)) {
             c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
             c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"q\",\"watch\":{\"namespace\":\"" + NS + "\",\"name\":\"changing\"}}");
@@ -238,10 +232,7 @@ class StreamTest {
     }
 
     private static double tooSlowDrops() {
-        String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^watchkeeper_stream_clients_dropped_total\\{reason=\"TooSlow\"} (\\S+)$")
-                .matcher(metrics);
-        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+        return io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_stream_clients_dropped_total{reason=\"TooSlow\"}").orElse(0);
     }
 
     private static String subscribe(String id, String resourceVersion) {

@@ -46,6 +46,17 @@ public final class Watches {
         return TestCluster.admin().resource(w).create();
     }
 
+    /** Creates the watch and waits (up to a minute) until it is {@code Ready=True}. */
+    public static ResourceWatch createReady(ResourceWatch w) {
+        create(w);
+        String ns = w.getMetadata().getNamespace();
+        String name = w.getMetadata().getName();
+        org.awaitility.Awaitility.await("ResourceWatch " + ns + "/" + name + " Ready").atMost(java.time.Duration.ofSeconds(60))
+                .untilAsserted(() -> org.assertj.core.api.Assertions.assertThat(ready(get(ns, name)))
+                        .hasValueSatisfying(c -> org.assertj.core.api.Assertions.assertThat(c.getStatus()).isEqualTo("True")));
+        return get(ns, name);
+    }
+
     public static ResourceWatch get(String ns, String name) {
         return TestCluster.admin().resources(ResourceWatch.class).inNamespace(ns).withName(name).get();
     }

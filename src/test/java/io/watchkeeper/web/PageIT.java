@@ -4,11 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +18,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.watchkeeper.testing.Browser;
+import io.watchkeeper.testing.OperatorJar;
 import io.watchkeeper.testing.TestCluster;
 import io.watchkeeper.testing.Watches;
 
@@ -32,7 +28,6 @@ import io.watchkeeper.testing.Watches;
  */
 class PageIT {
 
-    private static final String JAR = System.getProperty("watchkeeper-it.jar", "target/quarkus-app/quarkus-run.jar");
     private static final Duration LIVE = Duration.ofSeconds(2);
     private static Process operator;
     private static Path dir;
@@ -41,9 +36,7 @@ class PageIT {
     @BeforeAll
     static void startOperator() throws Exception {
         dir = Files.createTempDirectory("page-it-");
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = OperatorJar.freePort();
         startJar();
     }
 
@@ -52,17 +45,7 @@ class PageIT {
     }
 
     private static Process startJar(int httpPort, String auth) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("operator-" + httpPort + ".log").toFile()));
-        pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", TestCluster.controlPlane().url(),
-                "QUARKUS_KUBERNETES_CLIENT_TOKEN", TestCluster.OPERATOR.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true",
-                "QUARKUS_HTTP_PORT", String.valueOf(httpPort), "WATCHKEEPER_STATUS_COUNTS_REFRESH_INTERVAL", "2s",
-                "WATCHKEEPER_API_AUTH", auth));
-        Process p = pb.start();
-        HttpClient http = HttpClient.newHttpClient();
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready")).build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
-        return p;
+        return OperatorJar.start(dir.resolve("operator-" + httpPort + ".log"), httpPort, Map.of("WATCHKEEPER_API_AUTH", auth));
     }
 
     @AfterAll
@@ -78,9 +61,7 @@ class PageIT {
         for (String name : List.of("web-1", "web-2")) {
             TestCluster.admin().resource(Watches.pod(ns, name, Map.of("app", "web"))).create();
         }
-        Watches.create(Watches.resourceWatch(ns, "web", "pods", Map.of("app", "web")));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "web")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(ns, "web", "pods", Map.of("app", "web")));
 
         try (Browser browser = new Browser(dir)) {
             signInAndPick(browser, ns + "/web (pods)");
@@ -120,9 +101,7 @@ class PageIT {
         TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withNamespace(ns)
                 .withName("api").endMetadata().withNewSpec().withSelector(Map.of("app", "api")).addNewPort().withPort(80)
                 .withProtocol("TCP").endPort().endSpec().build()).create();
-        Watches.create(Watches.resourceWatch(ns, "services", "svc", null));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "services")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(ns, "services", "svc", null));
 
         try (Browser browser = new Browser(dir)) {
             signInAndPick(browser, ns + "/services (svc)");
@@ -138,9 +117,7 @@ class PageIT {
     void shouldRecoverByItselfAfterTheOperatorRestarts() throws Exception {
         String ns = TestCluster.namespace("page-restart");
         TestCluster.admin().resource(Watches.pod(ns, "before", Map.of("app", "r"))).create();
-        Watches.create(Watches.resourceWatch(ns, "r", "pods", Map.of("app", "r")));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "r")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(ns, "r", "pods", Map.of("app", "r")));
 
         try (Browser browser = new Browser(dir)) {
             signInAndPick(browser, ns + "/r (pods)");
@@ -165,9 +142,7 @@ class PageIT {
     void shouldDrawFiveThousandRows() throws Exception {
         String ns = TestCluster.namespace("page-big");
         TestCluster.admin().resource(Watches.pod(ns, "seed", Map.of("app", "big"))).create();
-        Watches.create(Watches.resourceWatch(ns, "big", "pods", Map.of("app", "big")));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "big")))
-                .hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
+        Watches.createReady(Watches.resourceWatch(ns, "big", "pods", Map.of("app", "big")));
 
         try (Browser browser = new Browser(dir)) {
             signInAndPick(browser, ns + "/big (pods)");
@@ -200,10 +175,7 @@ class PageIT {
         String ns = TestCluster.namespace("page-open");
         TestCluster.admin().resource(Watches.pod(ns, "open-1", Map.of("app", "o"))).create();
         Watches.create(Watches.resourceWatch(ns, "o", "pods", Map.of("app", "o")));
-        int openPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            openPort = s.getLocalPort();
-        }
+        int openPort = OperatorJar.freePort();
         Process open = startJar(openPort, "none");
         try (Browser browser = new Browser(dir)) {
             browser.open("http://127.0.0.1:" + openPort + "/");

@@ -52,6 +52,7 @@ public final class ControlPlane implements AutoCloseable {
     private Process apiServer;
     private final int apiPort;
     private final Path auditLog;
+    private String etcdUrl;
 
     private ControlPlane(Path dir, int apiPort, Path auditLog) {
         this.dir = dir;
@@ -101,6 +102,7 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void launch(List<User> users, String auditedUser, int etcdPort, int etcdPeerPort, int kcmPort) throws IOException {
+        this.etcdUrl = "http://127.0.0.1:" + etcdPort;
         Path bin = binaries();
         Path certs = Files.createDirectories(dir.resolve("certs"));
         Path saKey = dir.resolve("sa.key");
@@ -155,6 +157,11 @@ public final class ControlPlane implements AutoCloseable {
         return "https://127.0.0.1:" + apiPort;
     }
 
+    /** etcd's client URL (plain HTTP on loopback; its v3 JSON gateway answers under {@code /v3/}). */
+    public String etcdUrl() {
+        return etcdUrl;
+    }
+
     /** The audit log (JSON lines), when started with {@code audit = true}. */
     public Path auditLog() {
         return auditLog;
@@ -189,14 +196,27 @@ public final class ControlPlane implements AutoCloseable {
      * and must be re-established, as after an API server upgrade.
      */
     public void restartApiServer() throws IOException {
+        restartApiServer(() -> {
+        });
+    }
+
+    /** {@link #restartApiServer()}, running {@code whileDown} (against etcd, say) while no API server runs. */
+    public void restartApiServer(Runnable whileDown) throws IOException {
         processes.remove(apiServer);
         apiServer.destroy();
         try {
-            apiServer.waitFor(30, TimeUnit.SECONDS);
+            // On SIGTERM kube-apiserver closes its listener at once but keeps serving the watches it has (hijacked
+            // connections) for up to a minute, while a new one already answers on the port: clients would never
+            // notice the restart. What it has not finished within a few seconds is cut off.
+            if (!apiServer.waitFor(5, TimeUnit.SECONDS)) {
+                apiServer.destroyForcibly();
+                apiServer.waitFor(30, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+        whileDown.run();
         apiServer = spawn("kube-apiserver", apiServerCommand, Map.of());
         waitReady();
     }

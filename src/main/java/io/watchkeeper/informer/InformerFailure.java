@@ -15,7 +15,8 @@ public record InformerFailure(String reason, String message) {
         KubernetesClientException e = find(t);
         int code = e == null ? 0 : e.getCode();
         String detail = e != null && e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage()
-                : String.valueOf(t.getMessage());
+                : rawWatchEvent(t) ? "a watch event could not be read" // its message holds the event itself, a Secret's data perhaps
+                        : String.valueOf(t.getMessage());
         String what = key.resourceLabel() + (key.allNamespaces() ? " in all namespaces" : " in namespace " + key.namespace());
         return switch (code) {
             case 403 -> new InformerFailure("Forbidden", "The operator's service account may not list/watch " + what
@@ -44,6 +45,16 @@ public record InformerFailure(String reason, String message) {
         int code = e.getCode();
         // After sync a 403 keeps fabric8 retrying (an RBAC change may be undone), but shows as WATCH_FAILING.
         return code == 404 || code == 400 || code == 401 || (code == 403 && !afterSync);
+    }
+
+    /** Whether fabric8 put a raw watch event into the exception (an event it could not parse). */
+    private static boolean rawWatchEvent(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof io.fabric8.kubernetes.client.WatcherException w && w.getRawWatchMessage().isPresent()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static KubernetesClientException find(Throwable t) {

@@ -30,6 +30,34 @@ class CacheTransformTest {
     }
 
     @Test
+    void shouldEmptyEveryAnnotationThatCarriesACopyOfTheValues() {
+        GenericKubernetesResource secret = new GenericKubernetesResourceBuilder().withApiVersion("v1").withKind("Secret")
+                .withNewMetadata().withName("creds").withAnnotations(Map.of(
+                        CacheTransform.LAST_APPLIED, "{\"apiVersion\":\"v1\",\"data\":{\"password\":\"aHVudGVyMg==\"},\"kind\":\"Secret\"}",
+                        "example.com/original", "password: hunter2",
+                        "example.com/owner", "team-a"))
+                .endMetadata().build();
+        secret.setAdditionalProperty("data", Map.of("password", "aHVudGVyMg=="));
+
+        CacheTransform.apply(secret, true);
+
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry(CacheTransform.LAST_APPLIED, "")
+                .containsEntry("example.com/original", "") // the decoded value, copied by another tool
+                .containsEntry("example.com/owner", "team-a")
+                .containsEntry(CacheTransform.REDACTED_ANNOTATION,
+                        "data,annotations[example.com/original],annotations[" + CacheTransform.LAST_APPLIED + "]");
+    }
+
+    @Test
+    void shouldEmptyTheLastAppliedAnnotationOfASecretWithoutData() {
+        GenericKubernetesResource secret = new GenericKubernetesResourceBuilder().withApiVersion("v1").withKind("Secret")
+                .withNewMetadata().withName("emptied").withAnnotations(Map.of(CacheTransform.LAST_APPLIED,
+                        "{\"data\":{\"password\":\"b2xk\"}}")).endMetadata().build();
+        CacheTransform.apply(secret, true);
+        assertThat(secret.getMetadata().getAnnotations()).containsEntry(CacheTransform.LAST_APPLIED, "");
+    }
+
+    @Test
     void shouldLeaveOtherObjectsDataAlone() {
         GenericKubernetesResource cm = new GenericKubernetesResourceBuilder().withApiVersion("v1").withKind("ConfigMap")
                 .withNewMetadata().withName("settings").endMetadata().build();

@@ -12,7 +12,8 @@ const state = {
   current: null,      // the watch shown
   subscription: null, // its subscription id
   kind: null,         // Pod, Service, or anything else
-  rv: null,           // the last resourceVersion seen, to resume after a reconnect
+  rv: null,           // the last resourceVersion seen (opaque), to resume after a reconnect
+  stale: false,       // the operator said the current watch's cache is not current
   objects: new Map(), // uid -> object
   rows: new Map(),    // uid -> <tr>
   dirty: new Map(),   // uid -> {object, deleted, changed}, drawn on the next animation frame
@@ -157,6 +158,11 @@ function receive(m) {
       }
       break;
     case 'SNAPSHOT':
+      if (state.stale) {
+        state.stale = false;
+        $('view-error').textContent = '';
+      }
+      setConnection('live', 'live');
       state.objects.clear();
       state.rows.clear();
       state.dirty.clear();
@@ -177,6 +183,18 @@ function receive(m) {
       break;
     case 'BOOKMARK':
       state.rv = m.resourceVersion;
+      if (state.stale) {
+        state.stale = false;
+        $('view-error').textContent = '';
+        setConnection('live', 'live');
+      }
+      break;
+    case 'STALE':
+      // the operator's cache for this watch is not current (relisting, failing, restarting): never look live then
+      state.rv = m.resourceVersion;
+      state.stale = true;
+      setConnection('stale', 'stale');
+      $('view-error').textContent = m.message;
       break;
     case 'ERROR':
       if (m.code === 401) {

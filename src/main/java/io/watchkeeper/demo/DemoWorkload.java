@@ -42,6 +42,11 @@ public class DemoWorkload {
     private static final List<String> APPS = List.of("web", "api", "worker");
 
     private final KubernetesClient client;
+    /**
+     * The workload's own client: its reads must not pass the operator client's request interceptor, which takes a LIST
+     * of a built-in controller's question for that controller's informer relisting.
+     */
+    private KubernetesClient workload;
     private final Random random = new Random();
     private ScheduledExecutorService scheduler;
     private int generation;
@@ -56,6 +61,7 @@ public class DemoWorkload {
         if (!DemoCluster.active()) {
             return;
         }
+        workload = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(client.getConfiguration()).build();
         scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "watchkeeper-demo-workload"));
         scheduler.schedule(this::seedThenChange, 1, TimeUnit.SECONDS);
     }
@@ -78,36 +84,39 @@ public class DemoWorkload {
         if (scheduler != null) {
             scheduler.shutdownNow();
         }
+        if (workload != null) {
+            workload.close();
+        }
     }
 
     private void seed() {
         for (String ns : List.of("shop", "payments")) {
-            client.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+            workload.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
         }
         for (String app : APPS) {
-            client.resource(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName(app).endMetadata()
+            workload.resource(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName(app).endMetadata()
                     .withNewSpec().withSelector(Map.of("app", app)).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
             for (int i = 0; i < 2; i++) {
                 createPod("shop", app);
             }
         }
-        client.resource(new ServiceBuilder().withNewMetadata().withNamespace("payments").withName("ledger").endMetadata()
+        workload.resource(new ServiceBuilder().withNewMetadata().withNamespace("payments").withName("ledger").endMetadata()
                 .withNewSpec().withSelector(Map.of("app", "ledger")).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
         createPod("payments", "ledger");
 
-        client.resource(watch("shop", "web-pods", "pods", Map.of("app", "web"))).serverSideApply();
-        client.resource(watch("shop", "services", "svc", null)).serverSideApply();
+        workload.resource(watch("shop", "web-pods", "pods", Map.of("app", "web"))).serverSideApply();
+        workload.resource(watch("shop", "services", "svc", null)).serverSideApply();
         ClusterResourceWatch all = new ClusterResourceWatch();
         all.setMetadata(new ObjectMetaBuilder().withName("all-pods").build());
         ClusterResourceWatchSpec spec = new ClusterResourceWatchSpec();
         spec.setResource("Pod");
         all.setSpec(spec);
-        client.resource(all).serverSideApply();
+        workload.resource(all).serverSideApply();
     }
 
     private void change() {
         try {
-            List<Pod> pods = client.pods().inNamespace("shop").list().getItems();
+            List<Pod> pods = workload.pods().inNamespace("shop").list().getItems();
             Pod pod = pods.isEmpty() ? null : pods.get(random.nextInt(pods.size()));
             switch (random.nextInt(5)) {
                 case 0 -> markRunning(pod, true);
@@ -115,13 +124,13 @@ public class DemoWorkload {
                 case 3 -> crashLoop(pod);
                 case 2 -> {
                     if (pod != null && pods.size() > 4) {
-                        client.resource(pod).delete();
+                        workload.resource(pod).delete();
                     }
                     createPod("shop", APPS.get(random.nextInt(APPS.size())));
                 }
                 default -> {
                     if (pod != null) {
-                        client.pods().inNamespace("shop").withName(pod.getMetadata().getName())
+                        workload.pods().inNamespace("shop").withName(pod.getMetadata().getName())
                                 .edit(p -> new PodBuilder(p).editMetadata().addToLabels("release", "r" + random.nextInt(3)).endMetadata().build());
                     }
                 }
@@ -142,7 +151,7 @@ public class DemoWorkload {
                 .withContainerStatuses(new ContainerStatusBuilder().withName(app).withImage("registry.example/" + app + ":1.0").withReady(ready)
                         .withRestartCount(0).withNewState().withNewRunning().endRunning().endState().build())
                 .endStatus().build();
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
+        workload.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
     }
 
     /** A container that keeps crashing, for the Pod insight (and, when it was the last ready one, the Service insight). */
@@ -158,11 +167,11 @@ public class DemoWorkload {
                         .withMessage("back-off 40s restarting failed container").endWaiting().endState()
                         .withNewLastState().withNewTerminated().withReason("Error").withExitCode(1).endTerminated().endLastState().build())
                 .endStatus().build();
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
+        workload.pods().inNamespace(pod.getMetadata().getNamespace()).resource(updated).updateStatus();
     }
 
     private void createPod(String ns, String app) {
-        client.resource(new PodBuilder().withNewMetadata().withNamespace(ns).withName(app + "-" + (++generation) + "-" + Integer.toHexString(random.nextInt(0xfff)))
+        workload.resource(new PodBuilder().withNewMetadata().withNamespace(ns).withName(app + "-" + (++generation) + "-" + Integer.toHexString(random.nextInt(0xfff)))
                 .withLabels(Map.of("app", app)).endMetadata()
                 .withNewSpec().addNewContainer().withName(app).withImage("registry.example/" + app + ":1.0").endContainer().endSpec().build())
                 .create();

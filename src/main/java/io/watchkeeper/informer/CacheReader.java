@@ -80,13 +80,29 @@ public class CacheReader {
         return Optional.empty();
     }
 
+    /** A list read together with the position it is at: {@code resourceVersion} is the watch's {@link ResumeToken}. */
+    public record Listing(String resourceVersion, List<HasMetadata> items) {
+    }
+
     /**
-     * The resourceVersion a list over {@code keys} is current at. One informer: its last synced version. Several
-     * (a ClusterResourceWatch over named namespaces): the highest, as resourceVersions are etcd revisions in practice.
+     * Objects cached under {@code keys} whose labels match {@code labels}, sorted by namespace and name, with the
+     * position they were read at: each informer's objects and position are read in one step, so a stream subscription
+     * resumed from that position gets exactly the changes after this list. Empty when an informer has published nothing.
      */
-    public String resourceVersion(Collection<InformerKey> keys) {
-        return keys.stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::resourceVersion)
-                .filter(rv -> !rv.isEmpty())
-                .max(java.util.Comparator.comparingLong(ResourceVersions::parse)).orElse("");
+    public Optional<Listing> read(Collection<InformerKey> keys, Selector labels) {
+        List<Timeline.Position> positions = new ArrayList<>();
+        List<HasMetadata> out = new ArrayList<>();
+        for (InformerKey k : ResumeToken.order(keys)) {
+            Optional<Timeline.Snapshot> snapshot = hub.find(k).flatMap(si -> si.timeline().read());
+            if (snapshot.isEmpty()) {
+                return Optional.empty();
+            }
+            metrics.read(k, "list");
+            positions.add(snapshot.get().position());
+            snapshot.get().items().stream().filter(o -> labels.test(o.getMetadata().getLabels())).forEach(out::add);
+        }
+        out.sort(java.util.Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
+                .thenComparing(o -> o.getMetadata().getName()));
+        return Optional.of(new Listing(ResumeToken.encode(positions), out));
     }
 }

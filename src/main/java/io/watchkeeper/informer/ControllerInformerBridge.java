@@ -1,33 +1,35 @@
 package io.watchkeeper.informer;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
 import io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource;
 import io.watchkeeper.discovery.ApiResource;
-import io.watchkeeper.informer.FieldSelectors.FieldSelector;
-import io.watchkeeper.informer.LabelSelectors.Selector;
 
 /**
  * Puts a built-in controller's primary informer into the {@link InformerHub}, so that every other consumer asking the
  * same question (a ResourceWatch on {@code pods} over the same namespaces, another controller's secondary pods) shares
- * it instead of opening a second list and watch. JOSDK 5.3 owns the primary informer and cannot hand it out, so this is
- * registered as one of the controller's event sources: JOSDK starts it after the primary informer has synced (then it
- * adopts that informer, one hub key per watched namespace) and hands it every primary event ({@link ResourceEventAware}),
- * which it forwards to the hub's other consumers. It triggers no reconciliation itself.
+ * it instead of opening a second list and watch. JOSDK 5.3 owns the primary informer and cannot hand it out, so the
+ * sharing has two halves:
+ * <ul>
+ * <li>{@link #share} gives the controller's informer an item store from the hub ({@link InformerHub#controllerSource}):
+ * whatever the controller's informer lists and watches is what the hub's informer for that question publishes, with
+ * the same exactness as the hub's own informers;</li>
+ * <li>this event source, which JOSDK starts once the primary informer has synced, hands the hub the informer's health
+ * ({@link InformerHub#adopt}) and tells the controller about deletions ({@link ResourceEventAware}).</li>
+ * </ul>
+ * JOSDK 5.3.2 gives all per-namespace informers of a controller one item store instance, and each informer's list then
+ * deletes the others' objects (STACK.md), so a controller over two or more named namespaces is not shared: it keeps a
+ * plain store, and the hub runs its own informers for those questions.
  */
 public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEventSource<Void, R> implements ResourceEventAware<R> {
 
@@ -35,41 +37,53 @@ public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEve
 
     private final InformerHub hub;
     private final String ownerId;
-    private final ApiResource resource;
+    private final List<InformerKey> keys;
     private final EventSourceContext<R> context;
     private final Consumer<R> onDeleted;
-    /** Hub key by namespace; {@code ""} when the controller watches all namespaces. */
-    private volatile Map<String, Adopted> adopted = Map.of();
 
     /**
      * @param ownerId   the controller's consumer id in the hub
-     * @param resource  what the controller's primary informer lists and watches (no selectors)
+     * @param keys      the questions the controller's primary informer answers (one per watched namespace)
      * @param onDeleted told about every deleted primary (the controller is not reconciled on deletes)
      */
-    public ControllerInformerBridge(String ownerId, InformerHub hub, ApiResource resource, EventSourceContext<R> context,
+    public ControllerInformerBridge(String ownerId, InformerHub hub, List<InformerKey> keys, EventSourceContext<R> context,
             Consumer<R> onDeleted) {
         super(Void.class, ownerId + "-informer-bridge");
         this.hub = hub;
         this.ownerId = ownerId;
-        this.resource = resource;
+        this.keys = List.copyOf(keys);
         this.context = context;
         this.onDeleted = onDeleted;
+    }
+
+    /** Whether a controller watching these questions can share its informer (one informer: all namespaces, or one). */
+    public static boolean shareable(List<InformerKey> keys) {
+        return keys.size() == 1;
+    }
+
+    /**
+     * Gives the controller's primary informer the hub's item store for its question, when it can be shared; objects
+     * enter it through {@code transform}. Call from the controller's configuration, before its informer starts.
+     */
+    public static <R extends HasMetadata> void share(ControllerConfigurationOverrider<R> overrider, InformerHub hub, String ownerId,
+            ApiResource resource, List<InformerKey> keys, java.util.function.UnaryOperator<R> transform) {
+        if (shareable(keys)) {
+            overrider.withItemStore(hub.controllerSource(ownerId, keys.get(0), resource, transform));
+        }
     }
 
     @Override
     @SuppressWarnings("unchecked")
     public void start() {
-        var primaries = (ManagedInformerEventSource<R, R, ?>) context.getPrimaryCache();
-        Map<String, Adopted> out = new HashMap<>();
-        primaries.informerHealthIndicators().forEach((ns, health) -> {
-            String namespace = InformerConfiguration.allNamespacesWatched(Set.of(ns)) ? null : ns;
-            InformerKey key = InformerKey.of(resource, namespace, Selector.EVERYTHING, FieldSelector.EVERYTHING);
-            Adopted a = new Adopted(key, namespace, health, primaries);
-            out.put(namespace == null ? "" : namespace, a);
-            hub.adopt(ownerId, key, resource, a);
-            LOG.infof("Informer %s is shared from controller %s (%d objects)", key, ownerId, a.size());
-        });
-        adopted = Map.copyOf(out);
+        if (shareable(keys)) {
+            var primaries = (ManagedInformerEventSource<R, R, ?>) context.getPrimaryCache();
+            InformerHealthIndicator health = primaries.informerHealthIndicators().values().iterator().next();
+            InformerKey key = keys.get(0);
+            Timeline.Source<?> source = hub.controllerSourceOf(key).orElseThrow(() -> new IllegalStateException(
+                    "The controller " + ownerId + " was not configured with the hub's store for " + key + " (share)"));
+            SharedInformer si = hub.adopt(ownerId, key, new Adopted(health, source));
+            LOG.infof("Informer %s is shared from controller %s (%d objects)", key, ownerId, si.size());
+        }
         super.start();
     }
 
@@ -77,7 +91,6 @@ public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEve
     public void stop() {
         super.stop();
         hub.releaseAll(ownerId);
-        adopted = Map.of();
     }
 
     /** Secondary objects are read through {@link CacheReader}; this source owns none. */
@@ -87,93 +100,16 @@ public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEve
     }
 
     @Override
-    public void onResourceCreated(R resource) {
-        forward("added", null, resource);
-    }
-
-    @Override
-    public void onResourceUpdated(R newResource, R oldResource) {
-        forward("modified", oldResource, newResource);
-    }
-
-    @Override
     public void onResourceDeleted(R resource) {
-        forward("deleted", resource, null);
         onDeleted.accept(resource);
     }
 
-    private void forward(String type, R previous, R current) {
-        R obj = current != null ? current : previous;
-        Map<String, Adopted> byNamespace = adopted;
-        Adopted a = byNamespace.get("");
-        if (a == null) {
-            a = byNamespace.get(obj.getMetadata().getNamespace());
-        }
-        if (a != null) {
-            a.seen(obj);
-            hub.objectChanged(a.key, type, previous, current);
-        }
-    }
-
-    /** The controller's cache for one namespace (or all), read through JOSDK's public cache API. */
-    private static final class Adopted implements InformerBackend {
-        private final InformerKey key;
-        private final String namespace;
-        private final InformerHealthIndicator health;
-        private final ManagedInformerEventSource<? extends HasMetadata, ?, ?> primaries;
-        /**
-         * JOSDK does not expose the informer's last-synced resourceVersion; the highest one of any object seen (in the
-         * cache at adoption, or in an event since, deletions included) stands in for it.
-         */
-        private final AtomicLong resourceVersion = new AtomicLong();
-
-        Adopted(InformerKey key, String namespace, InformerHealthIndicator health,
-                ManagedInformerEventSource<? extends HasMetadata, ?, ?> primaries) {
-            this.key = key;
-            this.namespace = namespace;
-            this.health = health;
-            this.primaries = primaries;
-            values().forEach(this::seen);
-        }
-
-        void seen(HasMetadata obj) {
-            resourceVersion.accumulateAndGet(ResourceVersions.parse(obj.getMetadata().getResourceVersion()), Math::max);
-        }
-
-        @Override
-        public boolean hasSynced() {
-            return health.hasSynced();
-        }
+    /** The controller's informer, as the hub sees it: its store (the hub's own) and its health. */
+    private record Adopted(InformerHealthIndicator health, Timeline.Source<?> source) implements InformerBackend {
 
         @Override
         public boolean isWatching() {
             return health.isWatching();
-        }
-
-        @Override
-        public String lastSyncResourceVersion() {
-            long rv = resourceVersion.get();
-            return rv == 0 ? null : Long.toString(rv);
-        }
-
-        @Override
-        public int size() {
-            return (int) values().count();
-        }
-
-        @Override
-        public Stream<? extends HasMetadata> values() {
-            return namespace == null ? primaries.list(o -> true) : primaries.list(namespace, o -> true);
-        }
-
-        @Override
-        public Stream<? extends HasMetadata> values(String inNamespace) {
-            return primaries.list(inNamespace, o -> true);
-        }
-
-        @Override
-        public HasMetadata get(String inNamespace, String name) {
-            return primaries.get(new ResourceID(name, inNamespace)).orElse(null);
         }
 
         @Override

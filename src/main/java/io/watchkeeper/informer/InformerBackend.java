@@ -1,35 +1,21 @@
 package io.watchkeeper.informer;
 
-import java.util.stream.Stream;
-
-import io.fabric8.kubernetes.api.model.HasMetadata;
-
 /**
- * Where a {@link SharedInformer}'s objects live: in an informer the hub runs itself ({@link HubBackend}), or in the
+ * What lists and watches for a {@link SharedInformer}: an informer the hub runs itself ({@link HubBackend}), or the
  * primary informer of a built-in JOSDK controller that the hub has adopted ({@link ControllerInformerBridge}). Either
- * way there is one list and one watch for the question.
+ * way there is one list and one watch for the question, and its objects go into a {@link Timeline.Source}.
  */
 interface InformerBackend {
 
-    boolean hasSynced();
+    /** The item store the informer fills, which feeds the shared informer's timeline. */
+    Timeline.Source<?> source();
 
     boolean isWatching();
 
-    /** The resourceVersion the cache is current at, or null before sync. */
-    String lastSyncResourceVersion();
-
-    int size();
-
-    /** The cached objects themselves: never modify them. */
-    Stream<? extends HasMetadata> values();
-
-    /** The cached objects in one namespace. */
-    default Stream<? extends HasMetadata> values(String namespace) {
-        return values().filter(o -> namespace.equals(o.getMetadata().getNamespace()));
+    /** Starts listing and watching; completes when the first list is in. */
+    default java.util.concurrent.CompletableFuture<Void> start() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
-
-    /** One cached object, or null. */
-    HasMetadata get(String namespace, String name);
 
     /** Whether the hub started this informer (and so may stop and restart it). */
     boolean ownedByHub();

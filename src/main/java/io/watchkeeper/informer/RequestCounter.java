@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.client.http.BasicBuilder;
@@ -15,7 +16,9 @@ import io.fabric8.kubernetes.client.http.Interceptor;
 /**
  * An HTTP interceptor on the clients that run informers (the hub's own, and the operator's, whose informers the JOSDK
  * controllers run) that recognises each informer's LIST and WATCH requests, so relists, watch restarts and refused
- * requests can be counted per informer without reaching into fabric8's reflector. The {@link InformerHub} listens.
+ * requests can be counted per informer without reaching into fabric8's reflector, and so that the hub learns where a
+ * controller's lists begin and end. The {@link InformerHub} listens. This instance sits on the operator's client;
+ * {@link #forHubClient()} gives the one for the hub's.
  */
 @jakarta.inject.Singleton
 public class RequestCounter implements Interceptor {
@@ -24,53 +27,89 @@ public class RequestCounter implements Interceptor {
 
     private volatile Consumer<Request> sink = r -> {
     };
-    private volatile java.util.function.BiConsumer<Request, Integer> failures = (r, c) -> {
+    private volatile BiConsumer<Request, Integer> failures = (r, c) -> {
     };
 
     public RequestCounter() {
     }
 
-    RequestCounter(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
+    RequestCounter(Consumer<Request> sink, BiConsumer<Request, Integer> failures) {
         listen(sink, failures);
     }
 
     /**
-     * @param sink     every collection GET an informer makes
+     * @param sink     every collection GET an informer makes, before it is sent
      * @param failures every such GET the API server refused, with its HTTP status: fabric8 retries failed watches by
      *                 itself and tells nobody, so this is where a watch failing after sync (403, 404) becomes visible
      */
-    void listen(Consumer<Request> sink, java.util.function.BiConsumer<Request, Integer> failures) {
+    void listen(Consumer<Request> sink, BiConsumer<Request, Integer> failures) {
         this.sink = sink;
         this.failures = failures;
     }
 
+    /** The same counter for the hub's own client: its requests are marked as not the operator client's. */
+    Interceptor forHubClient() {
+        return new Tap(false);
+    }
+
+    private final Tap operatorTap = new Tap(true);
+
     @Override
     public java.util.concurrent.CompletableFuture<Boolean> afterFailure(BasicBuilder builder,
             io.fabric8.kubernetes.client.http.HttpResponse<?> response, RequestTags tags) {
-        HttpRequest request = response.request();
-        if (request != null && "GET".equals(request.method())) {
-            failures.accept(Request.parse(request.uri()), response.code());
-        }
-        return java.util.concurrent.CompletableFuture.completedFuture(false);
+        return operatorTap.afterFailure(builder, response, tags);
     }
 
     @Override
     public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-        if ("GET".equals(request.method())) {
-            Request r = Request.parse(request.uri());
-            if (r != null) {
-                sink.accept(r);
+        operatorTap.before(builder, request, tags);
+    }
+
+    private final class Tap implements Interceptor {
+        private final boolean operatorClient;
+
+        Tap(boolean operatorClient) {
+            this.operatorClient = operatorClient;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Boolean> afterFailure(BasicBuilder builder,
+                io.fabric8.kubernetes.client.http.HttpResponse<?> response, RequestTags tags) {
+            HttpRequest request = response.request();
+            if (request != null && "GET".equals(request.method())) {
+                failures.accept(Request.parse(request.uri(), operatorClient), response.code());
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(false);
+        }
+
+        @Override
+        public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
+            if ("GET".equals(request.method())) {
+                sink.accept(Request.parse(request.uri(), operatorClient));
             }
         }
     }
 
-    /** A collection GET, reduced to what identifies an informer. */
-    record Request(String path, String labelSelector, String fieldSelector, boolean watch) {
+    /**
+     * A collection GET, reduced to what identifies an informer and the step of its list-and-watch.
+     *
+     * @param resourceVersion the {@code resourceVersion} parameter ("" when absent)
+     * @param continuation    a further page of a LIST
+     * @param operatorClient  sent by the operator's client (the controllers' informers), not the hub's
+     */
+    record Request(String path, String labelSelector, String fieldSelector, boolean watch, String resourceVersion,
+            boolean continuation, boolean operatorClient) {
 
         static Request parse(URI uri) {
+            return parse(uri, true);
+        }
+
+        static Request parse(URI uri, boolean operatorClient) {
             String labels = "";
             String fields = "";
+            String rv = "";
             boolean watch = false;
+            boolean continuation = false;
             String query = uri.getRawQuery();
             if (query != null) {
                 for (String param : query.split("&")) {
@@ -81,12 +120,14 @@ public class RequestCounter implements Interceptor {
                         case "labelSelector" -> labels = sorted(value);
                         case "fieldSelector" -> fields = sorted(value);
                         case "watch" -> watch = "true".equals(value) || "1".equals(value);
+                        case "resourceVersion" -> rv = value;
+                        case "continue" -> continuation = !value.isEmpty();
                         default -> {
                         }
                     }
                 }
             }
-            return new Request(uri.getPath(), labels, fields, watch);
+            return new Request(uri.getPath(), labels, fields, watch, rv, continuation, operatorClient);
         }
 
         boolean matches(InformerKey key) {

@@ -7,50 +7,57 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
+import org.jboss.logging.Logger;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.micrometer.core.instrument.Counter;
 import io.watchkeeper.discovery.ApiResource;
 
 /**
- * One shared informer: the cache for one {@link InformerKey}, the consumers that hold it, and its health. Created and
- * owned by the {@link InformerHub}; readers see it through the methods below, which never call the API server.
+ * One shared informer: the question it answers ({@link InformerKey}), the consumers that hold it, the backend that
+ * lists and watches for it, its health, and its {@link Timeline} (what it publishes and the changes since its last
+ * list). It outlives its backends: when the hub restarts a failed informer, or hands the question to a built-in
+ * controller's informer, the timeline, its consumers and its stream followers stay, and follow the new backend.
+ * <p>
+ * Its state changes only through the methods below; the {@link InformerHub} and its helpers call them.
  */
 public final class SharedInformer {
+
+    private static final Logger LOG = Logger.getLogger(SharedInformer.class);
 
     /** A watch that has not been watching for this long after sync is reported as failing. */
     static final Duration WATCH_FAILING_AFTER = Duration.ofSeconds(10);
 
     private final InformerKey key;
     private final ApiResource resource;
-    final Map<String, InformerListener> consumers = new ConcurrentHashMap<>();
-    final AtomicInteger listRequests = new AtomicInteger();
-    final AtomicInteger watchRequests = new AtomicInteger();
     private final Clock clock;
+    private final InformerMetrics metrics;
+    private final Timeline timeline;
+    private final Map<String, InformerListener> consumers = new ConcurrentHashMap<>();
+    private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger lists = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger watches = new java.util.concurrent.atomic.AtomicInteger();
 
-    volatile InformerBackend backend;
-    volatile InformerFailure failure;
-    volatile InformerFailure watchError;
-    volatile Instant notWatchingSince;
-    volatile Instant lastEvent;
-    volatile int failedAttempts;
-    volatile InformerState reported = InformerState.SYNCING;
-    volatile boolean everSynced;
-    /** The controller whose primary informer this is, when adopted. */
-    volatile String adoptedBy;
-    private final Map<String, io.micrometer.core.instrument.Counter> eventCounters = new ConcurrentHashMap<>();
-    final ChangeLog changes;
+    private volatile InformerBackend backend;
+    /** Set when the backend stopped for good (FAILED); a restart clears it. */
+    private volatile InformerFailure failure;
+    /** The last error of a watch that fabric8 keeps retrying. */
+    private volatile InformerFailure watchError;
+    private volatile Instant notWatchingSince;
+    private volatile Instant lastEvent;
+    private volatile int failedAttempts;
+    private volatile InformerState reported = InformerState.SYNCING;
+    /** The controller whose primary informer is the backend, when adopted. */
+    private volatile String adoptedBy;
 
-    SharedInformer(InformerKey key, ApiResource resource, Clock clock) {
-        this(key, resource, clock, 1000);
-    }
-
-    SharedInformer(InformerKey key, ApiResource resource, Clock clock, int changeLogCapacity) {
+    SharedInformer(InformerKey key, ApiResource resource, Clock clock, InformerMetrics metrics, int replayBuffer) {
         this.key = key;
         this.resource = resource;
-        this.changes = new ChangeLog(changeLogCapacity);
         this.clock = clock;
+        this.metrics = metrics;
+        this.timeline = new Timeline(replayBuffer, this::written);
     }
 
     public InformerKey key() {
@@ -61,6 +68,11 @@ public final class SharedInformer {
         return resource;
     }
 
+    /** What this informer publishes, and the changes since its last list: for stream subscriptions. */
+    public Timeline timeline() {
+        return timeline;
+    }
+
     public int consumers() {
         return consumers.size();
     }
@@ -69,8 +81,7 @@ public final class SharedInformer {
         if (failure != null) {
             return InformerState.FAILED;
         }
-        InformerBackend b = backend;
-        if (b == null || !b.hasSynced()) {
+        if (!synced()) {
             return InformerState.SYNCING;
         }
         Instant since = notWatchingSince;
@@ -80,9 +91,10 @@ public final class SharedInformer {
         return InformerState.SYNCED;
     }
 
+    /** Whether the current backend has completed a list (relists keep it synced) and has not failed. */
     public boolean synced() {
         InformerBackend b = backend;
-        return failure == null && b != null && b.hasSynced();
+        return failure == null && b != null && b.source().everListed();
     }
 
     /** The error that stopped the informer (state FAILED), or the last watch error (WATCH_FAILING, SYNCING). */
@@ -100,76 +112,167 @@ public final class SharedInformer {
     }
 
     public int size() {
-        InformerBackend b = backend;
-        return b == null || failure != null ? 0 : b.size();
+        return synced() ? timeline.size() : 0;
     }
 
-    /** The resourceVersion the cache is current at ("" before sync). */
+    /** The resourceVersion of the last complete list ("" before one). */
     public String resourceVersion() {
-        InformerBackend b = backend;
-        String rv = b == null ? null : b.lastSyncResourceVersion();
-        return rv == null ? "" : rv;
-    }
-
-    /** Cached objects matching {@code filter}. The objects are the cache's own: never modify them. */
-    List<HasMetadata> list(Predicate<? super HasMetadata> filter) {
-        InformerBackend b = backend;
-        if (b == null || failure != null) {
-            return List.of();
-        }
-        return b.values().filter(filter).map(HasMetadata.class::cast).toList();
-    }
-
-    /** Cached objects in {@code namespace} matching {@code filter}. */
-    List<HasMetadata> list(String namespace, Predicate<? super HasMetadata> filter) {
-        InformerBackend b = backend;
-        if (b == null || failure != null) {
-            return List.of();
-        }
-        return b.values(namespace).filter(filter).map(HasMetadata.class::cast).toList();
-    }
-
-    Optional<HasMetadata> get(String namespace, String name) {
-        InformerBackend b = backend;
-        if (b == null || failure != null) {
-            return Optional.empty();
-        }
-        return Optional.ofNullable(b.get(namespace, name));
-    }
-
-    /** The informer's recent changes, for stream clients that resume. */
-    public ChangeLog changes() {
-        return changes;
+        return timeline.listResourceVersion();
     }
 
     /** Whether a built-in controller's informer stands behind this one (see {@link ControllerInformerBridge}). */
     public boolean adopted() {
+        return adoptedBy != null;
+    }
+
+    String adoptedBy() {
+        return adoptedBy;
+    }
+
+    /** Cached objects matching {@code filter}. The objects are the cache's own: never modify them. */
+    List<HasMetadata> list(Predicate<? super HasMetadata> filter) {
+        return synced() ? timeline.values().filter(filter).toList() : List.of();
+    }
+
+    /** Cached objects in {@code namespace} matching {@code filter}. */
+    List<HasMetadata> list(String namespace, Predicate<? super HasMetadata> filter) {
+        return list(o -> namespace.equals(o.getMetadata().getNamespace()) && filter.test(o));
+    }
+
+    Optional<HasMetadata> get(String namespace, String name) {
+        return synced() ? Optional.ofNullable(timeline.get(namespace, name)) : Optional.empty();
+    }
+
+    /** Counts a LIST of this question (any backend's): @return how many so far; beyond the first, relists. */
+    int countList() {
+        return lists.incrementAndGet();
+    }
+
+    /** Counts a WATCH of this question: @return how many so far; beyond the first, watch restarts. */
+    int countWatch() {
+        return watches.incrementAndGet();
+    }
+
+    // --- consumers ----------------------------------------------------------------------------------------------------
+
+    /** @return whether {@code consumerId} is new */
+    boolean addConsumer(String consumerId, InformerListener listener) {
+        return consumers.put(consumerId, listener) == null;
+    }
+
+    /** @return whether no consumer is left */
+    boolean removeConsumer(String consumerId) {
+        consumers.remove(consumerId);
+        return consumers.isEmpty();
+    }
+
+    /** Tells every consumer to look at this informer again. */
+    void notifyConsumers() {
+        consumers.forEach((id, l) -> {
+            try {
+                l.onStateChange(id, key);
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Consumer %s failed to take a state change of %s", id, key);
+            }
+        });
+    }
+
+    // --- backend transitions --------------------------------------------------------------------------------------------
+
+    InformerBackend backend() {
+        return backend;
+    }
+
+    /** {@code next} now lists and watches for this question (a hub informer just started, or a controller's adopted). */
+    synchronized void attach(InformerBackend next, String controller) {
+        backend = next;
+        adoptedBy = controller;
+        failure = null;
+        watchError = null;
+        notWatchingSince = null;
+        timeline.attach(next.source());
+    }
+
+    /** The backend stops serving this question; the last published state stays readable for stream followers. */
+    synchronized InformerBackend detach() {
         InformerBackend b = backend;
-        return b != null && !b.ownedByHub();
+        backend = null;
+        adoptedBy = null;
+        if (b != null) {
+            timeline.detach(b.source());
+        }
+        return b;
     }
 
     /**
-     * One event of the informer: counted, remembered as the last event, and handed to every consumer. Runs on the
-     * informer's own serial thread.
+     * {@code failed} stopped for good: detached, and the attempt counted, unless another backend has taken over
+     * meanwhile (a hand-over to a controller's informer).
      *
-     * @param previous the object before ({@code null} when added)
-     * @param current  the object after ({@code null} when deleted)
+     * @return the failed attempts so far, or 0 when {@code failed} was no longer the backend
      */
-    void dispatch(String type, HasMetadata previous, HasMetadata current, Instant now, InformerMetrics metrics) {
-        lastEvent = now;
-        if (synced()) { // the initial list's adds are the snapshot, not changes
-            changes.append(switch (type) {
-                case "added" -> "ADDED";
-                case "deleted" -> "DELETED";
-                default -> "MODIFIED";
-            }, current != null ? current : previous);
+    synchronized int failed(InformerBackend failed, InformerFailure f) {
+        if (backend != failed) {
+            return 0;
         }
+        failure = f;
+        detach();
+        return ++failedAttempts;
+    }
+
+    /** The backend's first list completed. */
+    void started() {
+        failedAttempts = 0;
+    }
+
+    /** fabric8 retries a failing watch by itself; remembered so that the watch's status can say why. */
+    void watchFailed(InformerFailure f, boolean afterSync) {
+        watchError = f;
+        if (afterSync && notWatchingSince == null) {
+            notWatchingSince = clock.instant();
+        }
+    }
+
+    /** The informer is gone (its last consumer left): stream followers are told. */
+    void close() {
+        timeline.close();
+    }
+
+    /**
+     * Looks at the backend once: whether its watch runs, and whether the state consumers see changed.
+     *
+     * @return the state before, when it changed
+     */
+    Optional<InformerState> sample(Instant now) {
+        InformerBackend b = backend;
+        if (b != null && failure == null && b.source().everListed()) {
+            if (b.isWatching()) {
+                notWatchingSince = null;
+                watchError = null;
+            } else if (notWatchingSince == null) {
+                notWatchingSince = now;
+            }
+        }
+        InformerState state = state();
+        InformerState was = reported;
+        if (state == was) {
+            return Optional.empty();
+        }
+        reported = state;
+        return Optional.of(was);
+    }
+
+    /**
+     * A write of the backend's store that changed an object, in order, on the thread that wrote it: counted,
+     * remembered as the last event, and handed to every consumer.
+     */
+    private void written(String type, HasMetadata previous, HasMetadata current) {
+        lastEvent = clock.instant();
         eventCounters.computeIfAbsent(type, t -> metrics.eventCounter(key, t)).increment();
         consumers.forEach((id, l) -> {
             try {
                 l.onObjectChange(id, key, previous, current);
             } catch (RuntimeException e) {
-                org.jboss.logging.Logger.getLogger(SharedInformer.class).warnf(e, "Consumer %s failed to take an event of %s", id, key);
+                LOG.warnf(e, "Consumer %s failed to take an event of %s", id, key);
             }
         });
     }

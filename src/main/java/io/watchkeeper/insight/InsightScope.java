@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
-import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.discovery.ApiResource;
 import io.watchkeeper.informer.FieldSelectors.FieldSelector;
@@ -85,21 +84,14 @@ public class InsightScope {
     }
 
     /**
-     * Points a controller at this scope and strips managedFields as objects enter its cache. JOSDK 5.3 shares one item
-     * store between the informers of a multi-namespace controller, and each informer's first list would then delete the
-     * others' objects; with a list of namespaces the cache keeps managedFields rather than lose objects.
+     * Points a controller at this scope. Whether its informer's objects go into the hub's store (and lose their
+     * managedFields there) is {@link io.watchkeeper.informer.ControllerInformerBridge#share}'s to decide.
      */
     <R extends HasMetadata> void applyTo(ControllerConfigurationOverrider<R> overrider) {
         if (namespaces.isEmpty()) {
             overrider.watchingAllNamespaces();
         } else {
             overrider.settingNamespaces(namespaces);
-        }
-        if (namespaces.size() <= 1) {
-            overrider.withItemStore(new TransformingItemStore<>(r -> {
-                r.getMetadata().setManagedFields(null);
-                return r;
-            }));
         }
     }
 }

@@ -17,6 +17,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.watchkeeper.config.WatchkeeperConfig;
+import io.watchkeeper.informer.CacheTransform;
 import io.watchkeeper.informer.ControllerInformerBridge;
 import io.watchkeeper.informer.InformerHub;
 import io.watchkeeper.insight.InsightStore.PodTransition;
@@ -33,6 +34,7 @@ import io.watchkeeper.insight.InsightStore.PodTransition;
 public class PodReconciler implements ConfigurableReconciler<Pod> {
 
     public static final String NAME = "pod-insight";
+    static final String OWNER = "controller/" + NAME;
 
     private final InformerHub hub;
     private final InsightScope scope;
@@ -56,11 +58,12 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     @Override
     public void updateConfigurationFrom(ControllerConfigurationOverrider<Pod> overrider) {
         scope.applyTo(overrider);
+        ControllerInformerBridge.share(overrider, hub, OWNER, InsightScope.PODS, scope.keys(InsightScope.PODS), CacheTransform::strip);
     }
 
     @Override
     public List<EventSource<?, Pod>> prepareEventSources(EventSourceContext<Pod> context) {
-        return List.of(new ControllerInformerBridge<>("controller/" + NAME, hub, InsightScope.PODS, context, this::deleted));
+        return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.PODS), context, this::deleted));
     }
 
     @Override

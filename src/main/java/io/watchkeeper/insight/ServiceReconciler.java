@@ -21,6 +21,7 @@ import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.informer.CacheReader;
+import io.watchkeeper.informer.CacheTransform;
 import io.watchkeeper.informer.ControllerInformerBridge;
 import io.watchkeeper.informer.InformerHub;
 import io.watchkeeper.insight.InsightStore.ServiceTransition;
@@ -38,6 +39,7 @@ public class ServiceReconciler implements ConfigurableReconciler<Service> {
 
     public static final String NAME = "service-insight";
     static final String RECOVERED = "Recovered";
+    static final String OWNER = "controller/" + NAME;
     private static final Duration NOT_SYNCED_RETRY = Duration.ofSeconds(1);
 
     private final InformerHub hub;
@@ -62,12 +64,16 @@ public class ServiceReconciler implements ConfigurableReconciler<Service> {
     @Override
     public void updateConfigurationFrom(ControllerConfigurationOverrider<Service> overrider) {
         scope.applyTo(overrider);
+        ControllerInformerBridge.share(overrider, hub, OWNER, InsightScope.SERVICES, scope.keys(InsightScope.SERVICES),
+                CacheTransform::strip);
     }
 
     @Override
     public List<EventSource<?, Service>> prepareEventSources(EventSourceContext<Service> context) {
-        return List.of(new ControllerInformerBridge<>("controller/" + NAME, hub, InsightScope.SERVICES, context, this::deleted),
-                new PodToServiceMapper(hub, scope, podInsightRuns, context));
+        // The Pod reconciler's informer is followed when it is shared; otherwise the hub runs pod informers of its own.
+        boolean podsShared = podInsightRuns && ControllerInformerBridge.shareable(scope.keys(InsightScope.PODS));
+        return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.SERVICES), context, this::deleted),
+                new PodToServiceMapper(hub, scope, podsShared, context));
     }
 
     @Override

@@ -21,9 +21,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.informer.CacheReader;
-import io.watchkeeper.informer.ChangeLog;
 import io.watchkeeper.informer.InformerHub;
-import io.watchkeeper.informer.LabelSelectors.Selector;
+import io.watchkeeper.informer.InformerKey;
+import io.watchkeeper.informer.InformerState;
+import io.watchkeeper.informer.ResumeToken;
 import io.watchkeeper.informer.SharedInformer;
 import io.watchkeeper.watch.WatchRegistry;
 import io.watchkeeper.watch.WatchRegistry.Entry;
@@ -45,10 +46,10 @@ public class StreamService {
     private final CallerAuth auth;
     private final WatchAccess access;
     private final InformerHub hub;
-    private final CacheReader cache;
     private final ObjectMapper json;
     private final StreamMetrics metrics;
     private final WatchkeeperConfig.Stream config;
+    private final int retryAfter;
     private final Map<String, StreamClient> clients = new ConcurrentHashMap<>();
     private final ExecutorService senders;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watchkeeper-stream-timer"));
@@ -59,7 +60,7 @@ public class StreamService {
         this.auth = auth;
         this.access = new WatchAccess(auth, watches, cache, config);
         this.hub = hub;
-        this.cache = cache;
+        this.retryAfter = config.api().retryAfterSeconds();
         this.json = json;
         this.metrics = metrics;
         this.config = config.stream();
@@ -152,45 +153,106 @@ public class StreamService {
         }
         String ns = kind == Kind.ResourceWatch ? w.path("namespace").asText(null) : null;
         Entry entry = access.readable(client.caller, kind, ns, w.path("name").asText(""));
-        List<ChangeLog> logs = entry.keys().stream().map(hub::find).flatMap(Optional::stream).map(SharedInformer::changes).toList();
-        StreamSubscription s = new StreamSubscription(id, client, logs, kind, ns, entry.name(), entry.keys());
+        List<InformerKey> keys = ResumeToken.order(entry.keys());
+        StreamSubscription s = new StreamSubscription(id, client, kind, ns, entry.name(), keys, informers(keys).orElseThrow(
+                () -> new ApiException(503, "NotSynced", "The cache for " + kind + " " + entry.name() + " is starting.", retryAfter)),
+                senders, this::informerGone);
         client.subscriptions.put(id, s);
         String from = m.hasNonNull("resourceVersion") ? m.path("resourceVersion").asText() : null;
-        if (from != null && s.resume(from)) {
-            LOG.debugf("Stream client %s resumed %s from %s", client.id(), id, from);
-            return;
+        s.start(from);
+    }
+
+    /** The hub's informers for {@code keys}, when it holds every one. */
+    private Optional<List<SharedInformer>> informers(List<InformerKey> keys) {
+        List<SharedInformer> out = new java.util.ArrayList<>();
+        for (InformerKey k : keys) {
+            Optional<SharedInformer> si = hub.find(k);
+            if (si.isEmpty()) {
+                return Optional.empty();
+            }
+            out.add(si.get());
         }
-        long observed = s.observe();
-        s.snapshot(cache.list(entry.keys(), Selector.EVERYTHING), observed, cache.resourceVersion(entry.keys()));
+        return Optional.of(out);
     }
 
     /**
-     * Every bookmark interval, each subscription is checked again (the watch may be gone, or the caller's rights
-     * revoked; decisions are cached for {@code decision-cache-ttl}) and then gets its BOOKMARK; one that fails the
-     * check gets an ERROR and ends, never silence.
+     * Every bookmark interval, each subscription is checked again (the watch may be gone, its question changed, the
+     * caller's rights revoked; decisions are cached for {@code decision-cache-ttl}) and then gets its BOOKMARK, or STALE
+     * while one of its informers is not current. One that fails the check gets an ERROR and ends, never silence.
      */
     private void bookmarks() {
         for (StreamClient c : clients.values()) {
             for (StreamSubscription s : c.subscriptions.values()) {
-                try {
-                    Entry now = access.readable(c.caller, s.kind(), s.namespace(), s.name());
-                    if (!java.util.Set.copyOf(now.keys()).equals(java.util.Set.copyOf(s.keys()))) {
-                        throw new ApiException(404, "Changed", s.kind() + " " + s.name()
-                                + " now asks a different question (its resource, selector or namespaces changed); subscribe again for a new snapshot.");
-                    }
-                    s.bookmark();
-                } catch (ApiException e) {
-                    if (c.subscriptions.remove(s.id(), s)) {
-                        s.cancel();
-                        c.offer(error(s.id(), e.code() == 404 ? 410 : e.code(), e.code() == 404 ? "Gone" : e.reason(), e.getMessage()
-                                + (e.code() == 404 ? " The subscription has ended." : "")));
-                        LOG.debugf("Stream client %s: subscription %s ended: %s", c.id(), s.id(), e.getMessage());
-                    }
-                } catch (RuntimeException e) {
-                    LOG.warnf(e, "Stream client %s: bookmark for %s failed", c.id(), s.id());
-                }
+                check(c, s).ifPresent(live -> live.bookmark(stale(live)));
             }
         }
+    }
+
+    /** An informer of {@code s}'s watch was closed: the watch holds another one for the question now, or none. */
+    private void informerGone(StreamSubscription s) {
+        for (StreamClient c : clients.values()) {
+            if (c.subscriptions.get(s.id()) == s) {
+                check(c, s);
+            }
+        }
+    }
+
+    /**
+     * Checks a subscription against its watch as it is now. Ends it (ERROR 410, or 403 when the caller lost the right)
+     * when the watch is gone or asks another question; moves it to the watch's new informers (with a new SNAPSHOT)
+     * when the informers for the same question were replaced; leaves it alone while the watch is only unsettled (its
+     * cache restarting).
+     *
+     * @return the subscription to bookmark, if it goes on
+     */
+    private Optional<StreamSubscription> check(StreamClient c, StreamSubscription s) {
+        try {
+            Entry now = access.permitted(c.caller, s.kind(), s.namespace(), s.name());
+            if (!ResumeToken.order(now.keys()).equals(s.keys())) {
+                throw new ApiException(404, "Changed", s.kind() + " " + s.name()
+                        + " now asks a different question (its resource, selector or namespaces changed); subscribe again for a new snapshot.");
+            }
+            Optional<List<SharedInformer>> informers = informers(s.keys());
+            if (informers.isEmpty()) {
+                return Optional.of(s); // released and not held again yet: STALE (its closed informers are not synced)
+            }
+            if (!informers.get().equals(s.informers())) {
+                StreamSubscription next = s.on(informers.get());
+                if (c.subscriptions.replace(s.id(), s, next)) {
+                    s.cancel();
+                    LOG.debugf("Stream client %s: subscription %s follows new informers for %s", c.id(), s.id(), s.keys());
+                    next.start(null);
+                }
+                return Optional.empty();
+            }
+            return Optional.of(s);
+        } catch (ApiException e) {
+            if (e.code() == 503) {
+                return Optional.of(s); // not settled: STALE says so
+            }
+            boolean gone = e.code() == 404 || e.code() == 409;
+            if (c.subscriptions.remove(s.id(), s)) {
+                s.cancel();
+                c.offer(error(s.id(), gone ? 410 : e.code(), gone ? "Gone" : e.reason(), e.getMessage()
+                        + (gone ? " The subscription has ended." : "")));
+                LOG.debugf("Stream client %s: subscription %s ended: %s", c.id(), s.id(), e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "Stream client %s: checking subscription %s failed", c.id(), s.id());
+        }
+        return Optional.empty();
+    }
+
+    /** Why the subscription's view is not current, if it is not. */
+    private static Optional<String> stale(StreamSubscription s) {
+        for (SharedInformer si : s.informers()) {
+            InformerState state = si.state();
+            if (state != InformerState.SYNCED || !si.timeline().current()) {
+                return Optional.of("The cache for " + si.key() + " is " + (state == InformerState.SYNCED ? "relisting" : state)
+                        + si.failure().map(f -> ": " + f.message()).orElse("") + "; changes resume when it is current.");
+            }
+        }
+        return Optional.empty();
     }
 
     private static Map<String, Object> error(String id, int code, String reason, String message) {

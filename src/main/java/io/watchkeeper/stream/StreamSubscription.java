@@ -1,51 +1,75 @@
 package io.watchkeeper.stream;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.watchkeeper.informer.ChangeLog;
-import io.watchkeeper.informer.ChangeLog.Change;
 import io.watchkeeper.informer.InformerKey;
-import io.watchkeeper.informer.ResourceVersions;
+import io.watchkeeper.informer.ResumeToken;
+import io.watchkeeper.informer.SharedInformer;
+import io.watchkeeper.informer.Timeline;
+import io.watchkeeper.informer.Timeline.Change;
+import io.watchkeeper.informer.Timeline.Position;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 
 /**
- * One subscription of a stream client to one watch: first a SNAPSHOT (or, when the client resumes from a
- * resourceVersion the informers' change logs still cover, RESUMED and the changes it missed), then every change in
- * order, and BOOKMARKs. Changes that arrive while the snapshot is being taken wait, and those the snapshot already
- * holds are not sent again.
+ * One subscription of a stream client to one watch: it follows the {@link Timeline} of each of the watch's informers.
+ * It starts with a SNAPSHOT (or, when the client's resourceVersion is still covered by every timeline's log, RESUMED and
+ * exactly the changes it missed), then sends every change in order, each with the resourceVersion to resume from.
+ * <p>
+ * A snapshot or a replay and the registration for what follows are one step per timeline, so no change falls between
+ * them and none is sent twice; changes that arrive while the first message is being assembled wait, and follow it.
+ * When a timeline's epoch ends (the informer relisted, or another informer took over its question), the subscription
+ * starts over with a fresh SNAPSHOT of the whole watch; each start is a new <em>generation</em>, and whatever a former
+ * generation's observers are still told is ignored. When an informer is closed for good, the {@code gone} callback asks
+ * the stream service to look at the watch again.
  */
-final class StreamSubscription implements ChangeLog.Observer {
+final class StreamSubscription {
 
     private final String id;
     private final StreamClient client;
-    private final List<ChangeLog> logs;
-    private final List<Change> pending = new ArrayList<>();
-    private boolean started;
-    /** Changes at or below this were in the snapshot or the replay (deletions are always sent). */
-    private long floor;
-    private volatile long lastSent;
-
     private final Kind kind;
     private final String namespace;
     private final String name;
-
     private final List<InformerKey> keys;
+    private final List<SharedInformer> informers;
+    private final Executor executor;
+    private final Consumer<StreamSubscription> gone;
 
-    StreamSubscription(String id, StreamClient client, List<ChangeLog> logs, Kind kind, String namespace, String name,
-            List<InformerKey> keys) {
-        this.keys = List.copyOf(keys);
+    private int generation;
+    private Follower[] followers = new Follower[0];
+    private Position[] positions;
+    private boolean started;
+    private boolean ended;
+    private final List<Pending> pending = new ArrayList<>();
+
+    private record Pending(int informer, Change change, Position after) {
+    }
+
+    /**
+     * @param keys      the watch's informer keys, in {@link ResumeToken#order}
+     * @param informers the informers for {@code keys}, in the same order
+     * @param executor  where a subscription starts over (never on an informer's thread)
+     * @param gone      told when an informer of the watch was closed (its question is no longer held by anyone)
+     */
+    StreamSubscription(String id, StreamClient client, Kind kind, String namespace, String name, List<InformerKey> keys,
+            List<SharedInformer> informers, Executor executor, Consumer<StreamSubscription> gone) {
         this.id = id;
         this.client = client;
-        this.logs = logs;
         this.kind = kind;
         this.namespace = namespace;
         this.name = name;
+        this.keys = List.copyOf(keys);
+        this.informers = List.copyOf(informers);
+        this.executor = executor;
+        this.gone = gone;
     }
 
     String id() {
@@ -65,105 +89,211 @@ final class StreamSubscription implements ChangeLog.Observer {
         return name;
     }
 
-    /** The informers the watch held when subscribed: when they change, the subscription ends. */
+    /** The informer keys the watch held when subscribed: when they change, the subscription ends. */
     List<InformerKey> keys() {
         return keys;
     }
 
+    List<SharedInformer> informers() {
+        return informers;
+    }
+
+    /** The same subscription on other informers for the same question (its informers were replaced). */
+    StreamSubscription on(List<SharedInformer> replacements) {
+        return new StreamSubscription(id, client, kind, namespace, name, keys, replacements, executor, gone);
+    }
+
     /**
-     * Tries to resume from {@code resourceVersion}: true (and the missed changes queued) when every change log still
-     * covers it; false, with nothing registered, when a snapshot is needed.
+     * Starts the subscription: RESUMED when {@code resourceVersion} is still covered by every informer's log, else a
+     * SNAPSHOT (or, when an informer has published nothing yet, the SNAPSHOT once it has).
      */
-    boolean resume(String resourceVersion) {
-        long from = ResourceVersions.parse(resourceVersion);
-        if (from < 0) {
-            return false;
+    void start(String resourceVersion) {
+        Follower[] mine = newGeneration();
+        Optional<List<Position>> from = ResumeToken.decode(resourceVersion, informers.size());
+        if (from.isPresent() && resume(mine, from.get(), resourceVersion)) {
+            return;
         }
-        List<Change> missed = new ArrayList<>();
-        List<ChangeLog> registered = new ArrayList<>();
-        for (ChangeLog log : logs) {
-            Optional<List<Change>> since = log.resume(from, this);
+        snapshot(mine);
+    }
+
+    private boolean resume(Follower[] mine, List<Position> from, String resourceVersion) {
+        List<List<Change>> replays = new ArrayList<>();
+        for (int i = 0; i < informers.size(); i++) {
+            Optional<List<Change>> since = timeline(i).resume(from.get(i), mine[i]);
             if (since.isEmpty()) {
-                registered.forEach(l -> l.unobserve(this));
+                for (int j = 0; j < i; j++) {
+                    timeline(j).unobserve(mine[j]);
+                }
+                synchronized (this) {
+                    if (current(mine)) {
+                        pending.clear(); // whatever the followers registered so far were told
+                    }
+                }
                 return false;
             }
-            registered.add(log);
-            missed.addAll(since.get());
+            replays.add(since.get());
         }
-        missed.sort(Comparator.comparingLong(Change::resourceVersion));
-        Map<String, Object> resumed = message("RESUMED");
-        resumed.put("resourceVersion", resourceVersion);
-        long last = missed.isEmpty() ? from : missed.get(missed.size() - 1).resourceVersion();
-        start(resumed, missed, last);
+        synchronized (this) {
+            if (!current(mine)) {
+                abandonLater(mine);
+                return true; // superseded meanwhile: the newer generation does the work
+            }
+            positions = from.toArray(new Position[0]);
+            Map<String, Object> resumed = message("RESUMED");
+            resumed.put("resourceVersion", resourceVersion);
+            client.offer(resumed);
+            for (int i = 0; i < replays.size(); i++) {
+                for (Change c : replays.get(i)) {
+                    send(i, c, new Position(positions[i].epoch(), c.seq()));
+                }
+            }
+            begin();
+        }
         return true;
     }
 
-    /** Registers with the change logs and returns the highest resourceVersion they had: take the snapshot after this. */
-    long observe() {
-        long rv = 0;
-        for (ChangeLog log : logs) {
-            rv = Math.max(rv, log.observe(this));
+    private void snapshot(Follower[] mine) {
+        List<Timeline.Snapshot> snapshots = new ArrayList<>();
+        List<Integer> waiting = new ArrayList<>();
+        for (int i = 0; i < informers.size(); i++) {
+            Optional<Timeline.Snapshot> s = timeline(i).snapshot(mine[i]);
+            if (s.isPresent()) {
+                snapshots.add(s.get());
+            } else {
+                waiting.add(i);
+            }
         }
-        return rv;
+        synchronized (this) {
+            if (!current(mine)) {
+                abandonLater(mine);
+                return;
+            }
+            if (!waiting.isEmpty()) {
+                // An informer has published nothing yet: its follower stays registered and starts the subscription
+                // over when it does; the others' would only pile up changes meanwhile.
+                List<Follower> idle = new ArrayList<>();
+                for (int i = 0; i < informers.size(); i++) {
+                    if (!waiting.contains(i)) {
+                        idle.add(mine[i]);
+                    }
+                }
+                abandonLater(idle.toArray(new Follower[0]));
+                pending.clear();
+                return;
+            }
+            positions = snapshots.stream().map(Timeline.Snapshot::position).toArray(Position[]::new);
+            List<HasMetadata> items = new ArrayList<>();
+            snapshots.forEach(s -> items.addAll(s.items()));
+            items.sort(Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
+                    .thenComparing(o -> o.getMetadata().getName()));
+            Map<String, Object> snapshot = message("SNAPSHOT");
+            snapshot.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
+            snapshot.put("items", items);
+            client.offer(snapshot);
+            begin();
+        }
     }
 
-    /** Queues the snapshot taken after {@link #observe}, then whatever changed meanwhile that it does not hold. */
-    void snapshot(List<HasMetadata> items, long observedRv, String cacheRv) {
-        long rv = Math.max(observedRv, ResourceVersions.parse(cacheRv));
-        for (HasMetadata o : items) {
-            rv = Math.max(rv, ResourceVersions.parse(o.getMetadata().getResourceVersion()));
-        }
-        Map<String, Object> snapshot = message("SNAPSHOT");
-        snapshot.put("resourceVersion", Long.toString(rv));
-        snapshot.put("items", items);
-        start(snapshot, List.of(), rv);
-    }
-
-    private synchronized void start(Map<String, Object> first, List<Change> replay, long upTo) {
-        client.offer(first);
-        replay.forEach(this::send);
-        floor = upTo;
-        lastSent = Math.max(lastSent, upTo);
+    /** The first message is queued: what arrived meanwhile follows it. */
+    private void begin() {
         started = true;
-        for (Change c : pending) {
-            onChange(c);
+        for (Pending p : pending) {
+            send(p.informer(), p.change(), p.after());
         }
         pending.clear();
     }
 
-    @Override
-    public synchronized void onChange(Change change) {
-        if (!started) {
-            pending.add(change);
-        } else if (change.resourceVersion() > floor || "DELETED".equals(change.type())) {
-            send(change);
+    /** A new generation of followers; the former one's are unregistered. */
+    private Follower[] newGeneration() {
+        Follower[] old;
+        Follower[] mine;
+        synchronized (this) {
+            old = followers;
+            int gen = ++generation;
+            mine = new Follower[informers.size()];
+            for (int i = 0; i < mine.length; i++) {
+                mine[i] = new Follower(i, gen);
+            }
+            followers = mine;
+            started = false;
+            pending.clear();
+        }
+        for (Follower f : old) {
+            timeline(f.index).unobserve(f);
+        }
+        return mine;
+    }
+
+    /** Unregisters a superseded generation's followers, off this lock (timeline locks are always taken first). */
+    private void abandonLater(Follower[] mine) {
+        if (mine.length == 0) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                for (Follower f : mine) {
+                    timeline(f.index).unobserve(f);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // shutting down: the timelines go too
         }
     }
 
-    private void send(Change c) {
+    private boolean current(Follower[] mine) {
+        return !ended && followers == mine;
+    }
+
+    private void send(int informer, Change c, Position after) {
+        positions[informer] = after;
         Map<String, Object> m = message(c.type());
-        m.put("resourceVersion", Long.toString(c.resourceVersion()));
+        m.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
         m.put("object", c.object());
-        lastSent = Math.max(lastSent, c.resourceVersion());
         client.offer(m);
     }
 
     /**
-     * A heartbeat: the subscription is current at the highest resourceVersion queued to the client. Not the change
-     * logs' latest: a change may be appended and not yet handed here (and asking the logs from inside this lock
-     * would invert the lock order of {@link #onChange}).
+     * A heartbeat with the resourceVersion the subscription is current at; or, when one of its informers is not
+     * current (failing, relisting, restarting: {@code stale} says why), a STALE notice instead, so that a view that
+     * looks live never is stale.
      */
-    synchronized void bookmark() {
-        if (!started) {
+    synchronized void bookmark(Optional<String> stale) {
+        if (ended) {
             return;
         }
-        Map<String, Object> m = message("BOOKMARK");
-        m.put("resourceVersion", Long.toString(lastSent));
+        if (!started) {
+            // between an epoch's end and the next SNAPSHOT, or waiting for an informer's first list: not current either
+            Map<String, Object> m = message("STALE");
+            if (positions != null) {
+                m.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
+            }
+            m.put("message", stale.orElse("The watch's cache is starting over; a new SNAPSHOT follows."));
+            client.offer(m);
+            return;
+        }
+        Map<String, Object> m = message(stale.isPresent() ? "STALE" : "BOOKMARK");
+        m.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
+        stale.ifPresent(why -> m.put("message", why));
         client.offer(m);
     }
 
+    /**
+     * Ends the subscription. Safe from anywhere, even with a timeline's lock held (a client cut off for being slow is
+     * cancelled from inside {@link Follower#onChange}): the followers are unregistered later, off every lock.
+     */
     void cancel() {
-        logs.forEach(l -> l.unobserve(this));
+        Follower[] old;
+        synchronized (this) {
+            ended = true;
+            old = followers;
+            followers = new Follower[0];
+            pending.clear();
+        }
+        abandonLater(old);
+    }
+
+    private Timeline timeline(int i) {
+        return informers.get(i).timeline();
     }
 
     private Map<String, Object> message(String type) {
@@ -171,5 +301,52 @@ final class StreamSubscription implements ChangeLog.Observer {
         m.put("type", type);
         m.put("id", id);
         return m;
+    }
+
+    /** Follows one informer's timeline for one generation of the subscription. */
+    private final class Follower implements Timeline.Observer {
+        final int index;
+        final int gen;
+
+        Follower(int index, int gen) {
+            this.index = index;
+            this.gen = gen;
+        }
+
+        @Override
+        public void onChange(Change change, Position after) {
+            synchronized (StreamSubscription.this) {
+                if (ended || gen != generation) {
+                    return;
+                }
+                if (started) {
+                    send(index, change, after);
+                } else {
+                    pending.add(new Pending(index, change, after));
+                }
+            }
+        }
+
+        @Override
+        public void onEpochEnd(boolean closed) {
+            synchronized (StreamSubscription.this) {
+                if (ended || gen != generation) {
+                    return;
+                }
+                started = false; // nothing more goes out until the next generation's first message
+            }
+            if (closed) {
+                executor.execute(() -> gone.accept(StreamSubscription.this));
+            } else {
+                executor.execute(() -> {
+                    synchronized (StreamSubscription.this) {
+                        if (ended || gen != generation) {
+                            return;
+                        }
+                    }
+                    start(null);
+                });
+            }
+        }
     }
 }

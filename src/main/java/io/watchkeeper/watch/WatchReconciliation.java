@@ -51,7 +51,9 @@ public class WatchReconciliation {
 
     public <P extends CustomResource<? extends ResourceWatchSpec, WatchStatus>> UpdateControl<P> reconcile(P watch,
             String consumerId, List<String> namespaces, InformerListener listener) {
-        Subscription sub = subscriber.subscribe(consumerId, watch.getSpec(), namespaces, listener);
+        Optional<io.watchkeeper.discovery.ApiResource> lastResolved = registry.byConsumer(consumerId)
+                .filter(e -> Objects.equals(e.requested(), watch.getSpec().getResource())).flatMap(WatchRegistry.Entry::resource);
+        Subscription sub = subscriber.subscribe(consumerId, watch.getSpec(), namespaces, listener, lastResolved);
         WatchStatus current = watch.getStatus();
         WatchStatus next = statusFactory.build(current, watch.getMetadata().getGeneration(), sub);
         logDecision(consumerId, current, next);

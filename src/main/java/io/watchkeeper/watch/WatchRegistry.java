@@ -44,6 +44,10 @@ public class WatchRegistry {
         entries.remove(consumerId);
     }
 
+    Optional<Entry> byConsumer(String consumerId) {
+        return Optional.ofNullable(entries.get(consumerId));
+    }
+
     public Collection<Entry> all() {
         return List.copyOf(entries.values());
     }

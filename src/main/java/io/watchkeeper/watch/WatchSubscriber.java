@@ -31,6 +31,8 @@ import io.watchkeeper.watch.Subscription.Problem;
 @ApplicationScoped
 public class WatchSubscriber {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(WatchSubscriber.class);
+
     private final ResourceResolver resolver;
     private final InformerHub hub;
 
@@ -41,16 +43,26 @@ public class WatchSubscriber {
     }
 
     /**
-     * @param namespaces namespaces to watch; an empty list means all namespaces
+     * @param namespaces   namespaces to watch; an empty list means all namespaces
+     * @param lastResolved what the same spec.resource resolved to last time, if it did
      */
-    public Subscription subscribe(String consumerId, ResourceWatchSpec spec, List<String> namespaces, InformerListener listener) {
-        ApiResource resource;
+    public Subscription subscribe(String consumerId, ResourceWatchSpec spec, List<String> namespaces, InformerListener listener,
+            Optional<ApiResource> lastResolved) {
+        ApiResource resolved;
         try {
-            resource = resolver.resolve(spec.getResource(), needsRevalidation(consumerId));
+            resolved = resolver.resolve(spec.getResource(), needsRevalidation(consumerId));
         } catch (ResolutionException e) {
-            hub.releaseAll(consumerId);
-            return Subscription.failed(Optional.empty(), new Problem(true, e.reason().name(), e.getMessage()));
+            if (e.reason() == ResolutionException.Reason.DiscoveryFailed && lastResolved.isPresent()) {
+                // Discovery failing for a moment (an API server restarting) says nothing about the resource: the watch
+                // keeps its informers, which report their own trouble, and stream subscriptions keep following them.
+                LOG.debugf("%s: %s Keeping %s meanwhile.", consumerId, e.getMessage(), lastResolved.get().qualifiedName());
+                resolved = lastResolved.get();
+            } else {
+                hub.releaseAll(consumerId);
+                return Subscription.failed(Optional.empty(), new Problem(true, e.reason().name(), e.getMessage()));
+            }
         }
+        ApiResource resource = resolved;
         Selector labels;
         FieldSelector fields;
         try {

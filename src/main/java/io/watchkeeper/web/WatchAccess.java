@@ -29,6 +29,16 @@ public class WatchAccess {
 
     /** Finds the watch and checks that the caller may list what it watches, where it watches it; 503 until synced. */
     public Entry readable(Caller caller, Kind kind, String ns, String name) {
+        Entry e = permitted(caller, kind, ns, name);
+        if (!cache.synced(e.keys())) {
+            throw new ApiException(503, "NotSynced", "The cache for " + kind + " " + name + " is not synced yet: "
+                    + readyMessage(e), retryAfter);
+        }
+        return e;
+    }
+
+    /** Finds the watch and checks that the caller may list what it watches, where it watches it, synced or not. */
+    public Entry permitted(Caller caller, Kind kind, String ns, String name) {
         Entry e = watches.find(kind, ns, name).orElseThrow(() -> new ApiException(404, "NotFound",
                 kind + " " + (ns == null ? "" : ns + "/") + name + " not found (or not reconciled yet)."));
         ApiResource r = e.resource().orElseThrow(() -> new ApiException(409, "NotResolved", kind + " " + name
@@ -39,10 +49,6 @@ public class WatchAccess {
             for (String watched : e.namespaces()) {
                 auth.requireList(caller, r.group(), r.resource(), watched);
             }
-        }
-        if (!cache.synced(e.keys())) {
-            throw new ApiException(503, "NotSynced", "The cache for " + kind + " " + name + " is not synced yet: "
-                    + readyMessage(e), retryAfter);
         }
         return e;
     }

@@ -40,6 +40,7 @@ public class WatchApi {
     private final WatchRegistry watches;
     private final CacheReader cache;
     private final WatchAccess access;
+    private final int retryAfter;
 
     @Inject
     public WatchApi(CallerAuth auth, WatchRegistry watches, CacheReader cache, WatchkeeperConfig config) {
@@ -47,6 +48,7 @@ public class WatchApi {
         this.watches = watches;
         this.cache = cache;
         this.access = new WatchAccess(auth, watches, cache, config);
+        this.retryAfter = config.api().retryAfterSeconds();
     }
 
     @GET
@@ -125,13 +127,13 @@ public class WatchApi {
             throw new ApiException(400, "BadRequest", ex.getMessage());
         }
         ApiResource r = e.resource().orElseThrow();
-        String rv = cache.resourceVersion(e.keys());
-        List<HasMetadata> items = cache.list(e.keys(), extra);
+        CacheReader.Listing listing = cache.read(e.keys(), extra).orElseThrow(() -> new ApiException(503, "NotSynced",
+                "The cache for " + e.kind() + " " + e.name() + " is not synced yet.", retryAfter));
         Map<String, Object> list = new LinkedHashMap<>();
         list.put("apiVersion", r.groupVersion());
         list.put("kind", r.kind() + "List");
-        list.put("metadata", Map.of("resourceVersion", rv));
-        list.put("items", items);
+        list.put("metadata", Map.of("resourceVersion", listing.resourceVersion()));
+        list.put("items", listing.items());
         return list;
     }
 

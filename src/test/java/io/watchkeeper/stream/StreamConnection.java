@@ -59,6 +59,11 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
         return m;
     }
 
+    /** The next message if one has arrived, else null; never waits. */
+    JsonNode poll() {
+        return received.poll();
+    }
+
     /** The next message that is not a BOOKMARK. */
     JsonNode nextChange(Duration within) throws InterruptedException {
         JsonNode m;

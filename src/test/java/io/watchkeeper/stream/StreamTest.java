@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -48,7 +49,6 @@ class StreamTest {
             assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
             assertThat(snapshot.path("id").asText()).isEqualTo("a");
             assertThat(snapshot.path("items").findValuesAsText("name")).contains("s1", "s2");
-            long snapshotRv = Long.parseLong(snapshot.path("resourceVersion").asText());
 
             TestCluster.admin().resource(Watches.pod(NS, "s3", Map.of("app", "s"))).create();
             TestCluster.admin().pods().inNamespace(NS).withName("s3").edit(p -> new PodBuilder(p).editMetadata()
@@ -67,17 +67,18 @@ class StreamTest {
             assertThat(modified.path("type").asText()).isEqualTo("MODIFIED");
             assertThat(modified.path("object").path("metadata").path("labels").path("step").asText()).isEqualTo("two");
             assertThat(deleted.path("type").asText()).isEqualTo("DELETED");
-            long rvAdded = Long.parseLong(added.path("resourceVersion").asText());
-            long rvModified = Long.parseLong(modified.path("resourceVersion").asText());
-            assertThat(rvAdded).isGreaterThan(snapshotRv);
-            assertThat(rvModified).isGreaterThan(rvAdded);
+            // in the API server's order; each message with its own position to resume from
+            assertThat(Long.parseLong(modified.path("object").path("metadata").path("resourceVersion").asText()))
+                    .isGreaterThan(Long.parseLong(added.path("object").path("metadata").path("resourceVersion").asText()));
+            assertThat(List.of(snapshot, added, modified, deleted)).extracting(m -> m.path("resourceVersion").asText())
+                    .doesNotHaveDuplicates().allSatisfy(rv -> assertThat(rv).isNotEmpty());
 
+            // nothing changed since the DELETED: the bookmark is current at its position
             JsonNode bookmark;
             do {
                 bookmark = c.next(Duration.ofSeconds(5));
             } while (!"BOOKMARK".equals(bookmark.path("type").asText()));
-            assertThat(Long.parseLong(bookmark.path("resourceVersion").asText()))
-                    .isGreaterThanOrEqualTo(Long.parseLong(deleted.path("resourceVersion").asText()));
+            assertThat(bookmark.path("resourceVersion").asText()).isEqualTo(deleted.path("resourceVersion").asText());
 
             String metrics = io.restassured.RestAssured.given().get("/q/metrics").then().statusCode(200).extract().asString();
             assertThat(metrics).containsPattern("(?m)^watchkeeper_stream_clients(\\{[^}]*})? [1-9]")
@@ -120,6 +121,23 @@ class StreamTest {
             JsonNode snapshot = c.next(WAIT);
             assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
             assertThat(snapshot.path("items").findValuesAsText("name")).contains("r1", "r2");
+        }
+    }
+
+    @Test
+    void shouldContinueExactlyAfterAnHttpListFromItsResourceVersion() throws Exception {
+        String listed = io.restassured.RestAssured.given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
+                .get("/api/v1alpha1/namespaces/" + NS + "/resourcewatches/s/items").then().statusCode(200)
+                .extract().path("metadata.resourceVersion");
+        TestCluster.admin().resource(Watches.pod(NS, "after-list", Map.of("app", "s"))).create();
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
+            c.send(subscribe("l", listed));
+            JsonNode resumed = c.next(WAIT);
+            assertThat(resumed.path("type").asText()).isEqualTo("RESUMED");
+            JsonNode added = c.nextChange(WAIT);
+            assertThat(added.path("type").asText()).isEqualTo("ADDED");
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("after-list");
         }
     }
 

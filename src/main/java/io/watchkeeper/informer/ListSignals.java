@@ -1,0 +1,65 @@
+package io.watchkeeper.informer;
+
+import java.util.concurrent.CompletableFuture;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListOptions;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.dsl.internal.AbstractWatchManager;
+import io.fabric8.kubernetes.client.informers.impl.ListerWatcher;
+
+/**
+ * The lister-watcher of a hub informer: fabric8's own, which also tells the informer's {@link Timeline.Source} when a
+ * list begins and when it is complete. fabric8's reflector asks for a LIST (then, page by page, its continuations), puts
+ * every item into the store, removes what the list no longer holds, and only then asks for a WATCH from the list's
+ * resourceVersion; a watch that drops resumes inside the watch manager, without coming back here. So "a WATCH asked for
+ * while a list is in progress" is exactly "the list is complete".
+ */
+final class ListSignals implements ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> {
+
+    private final ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate;
+    private final Timeline.Source<GenericKubernetesResource> source;
+
+    ListSignals(ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate,
+            Timeline.Source<GenericKubernetesResource> source) {
+        this.delegate = delegate;
+        this.source = source;
+    }
+
+    @Override
+    public CompletableFuture<GenericKubernetesResourceList> submitList(ListOptions options) {
+        if (options.getContinue() == null || options.getContinue().isEmpty()) {
+            source.beginList();
+        }
+        return delegate.submitList(options);
+    }
+
+    @Override
+    public CompletableFuture<AbstractWatchManager<GenericKubernetesResource>> submitWatch(ListOptions options,
+            Watcher<GenericKubernetesResource> watcher) {
+        source.listed(options.getResourceVersion());
+        return delegate.submitWatch(options, watcher);
+    }
+
+    @Override
+    public Long getLimit() {
+        return delegate.getLimit();
+    }
+
+    @Override
+    public int getWatchReconnectInterval() {
+        return delegate.getWatchReconnectInterval();
+    }
+
+    @Override
+    public String getApiEndpointPath() {
+        return delegate.getApiEndpointPath();
+    }
+
+    @Override
+    public Config getConfig() {
+        return delegate.getConfig();
+    }
+}

@@ -1,0 +1,414 @@
+package io.watchkeeper.informer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+
+/**
+ * What one shared informer publishes, and how it got there: the objects readers see, the ordered changes since the
+ * informer's last complete list, and the stream subscriptions following them.
+ * <p>
+ * The objects come from a {@link Source}: the item store of the fabric8 informer that lists and watches (the hub's
+ * own, or a built-in controller's). A list (the first one, or a relist after {@code 410 Gone} or a failure) is not a
+ * sequence of ordered changes: its items arrive in hash order, and deletions hidden by it surface all at once. So the
+ * timeline is told when a list begins and when it is complete ({@link Source#beginList}, {@link Source#listed}); in
+ * between, readers keep seeing the state before the list, and nothing is logged. A complete list starts a new
+ * <em>epoch</em>: readers see the new state, the log is emptied, and every observer of the old epoch is told to start
+ * over from a snapshot. Within an epoch each change gets the next sequence number, so a {@link Position} (epoch,
+ * sequence) says exactly which changes a follower has; a position from another epoch, another informer or another
+ * question can never be resumed.
+ * <p>
+ * Everything that changes the published state, the log or the observers happens under this object's lock, so a
+ * snapshot or a replay and the registration of its observer are one step: the observer gets exactly the changes after
+ * it, never one twice, never one missing.
+ */
+public final class Timeline {
+
+    /** One change. {@code type} is ADDED, MODIFIED or DELETED; the object is the cache's own: never modify it. */
+    public record Change(String type, long seq, HasMetadata object) {
+    }
+
+    /** Where a follower is: it has every change of {@code epoch} up to {@code seq}. */
+    public record Position(String epoch, long seq) {
+    }
+
+    /** The published objects at one position (an unmodifiable list; the objects are the cache's own). */
+    public record Snapshot(Position position, List<HasMetadata> items) {
+    }
+
+    /**
+     * Follows a timeline. Both methods are called with the timeline's lock held, on the thread that wrote the change:
+     * return at once, and never call into a timeline from them.
+     */
+    public interface Observer {
+        /** The next change; {@code after} is the follower's position once it has it. */
+        void onChange(Change change, Position after);
+
+        /**
+         * The epoch this observer followed is over (a new list is published, or the informer is gone when
+         * {@code closed}): nothing more will come to it; take a new snapshot.
+         */
+        void onEpochEnd(boolean closed);
+    }
+
+    /** Told about every write that changed an object, in order, outside the lock: for the informer's consumers. */
+    @FunctionalInterface
+    public interface WriteListener {
+        /** @param type added, modified or deleted */
+        void written(String type, HasMetadata previous, HasMetadata current);
+    }
+
+    enum State {
+        /** Nothing published yet. */
+        EMPTY,
+        /** A list is in progress, or the source changed: readers see the last published state. */
+        LISTING,
+        /** The published state is the source's own, changes are logged. */
+        CURRENT,
+        /** The informer is gone. */
+        CLOSED
+    }
+
+    private final int capacity;
+    private final WriteListener writes;
+    private final ArrayDeque<Change> log = new ArrayDeque<>();
+    private final Set<Observer> observers = new LinkedHashSet<>();
+    private Source<?> source;
+    private volatile State state = State.EMPTY;
+    private volatile String epoch;
+    private long seq;
+    /** Every change with a higher sequence number than this is in the log. */
+    private long coveredFrom;
+    private volatile Map<String, HasMetadata> published = Map.of();
+    private volatile String listResourceVersion = "";
+
+    /** @param capacity changes kept for followers that resume */
+    public Timeline(int capacity, WriteListener writes) {
+        this.capacity = capacity;
+        this.writes = writes;
+    }
+
+    /** A new item store that feeds this timeline once {@link #attach attached}; {@code transform} runs on every object put. */
+    public <T extends HasMetadata> Source<T> newSource(UnaryOperator<T> transform) {
+        return new Source<>(this, transform);
+    }
+
+    /**
+     * Makes {@code next} the source: writes of any other source are ignored from now on. Until {@code next} has
+     * completed a list, readers keep seeing what was published before.
+     */
+    public synchronized void attach(Source<?> next) {
+        if (state == State.CLOSED || source == next) {
+            return;
+        }
+        freeze();
+        source = next;
+        if (next.listed()) {
+            publish(next);
+        }
+    }
+
+    /** The source stopped: what it published stays readable (and followable) until another source lists. */
+    public synchronized void detach(Source<?> stopped) {
+        if (source == stopped) {
+            freeze();
+            source = null;
+        }
+    }
+
+    /** The informer is gone: every observer is told, and nothing is readable any more. */
+    public synchronized void close() {
+        state = State.CLOSED;
+        source = null;
+        published = Map.of();
+        log.clear();
+        endEpoch(true);
+    }
+
+    /** Whether anything has been published: a complete list, now or before a source change. */
+    public boolean published() {
+        return epoch != null && state != State.CLOSED;
+    }
+
+    /** Whether the published state is the current source's, kept current by its watch (no list in progress). */
+    public synchronized boolean current() {
+        return state == State.CURRENT;
+    }
+
+    /** The resourceVersion of the last complete list ("" before one). */
+    public String listResourceVersion() {
+        return listResourceVersion;
+    }
+
+    public int size() {
+        return published.size();
+    }
+
+    /** The published objects; never modify them. */
+    public Stream<HasMetadata> values() {
+        return published.values().stream();
+    }
+
+    /** One published object, by {@code namespace/name} (or {@code name} for cluster-scoped objects), or null. */
+    public HasMetadata get(String namespace, String name) {
+        return published.get(namespace == null || namespace.isEmpty() ? name : Cache.namespaceKeyFunc(namespace, name));
+    }
+
+    /** The published objects and the position they are at, read together; empty before anything was published. */
+    public synchronized Optional<Snapshot> read() {
+        if (!published()) {
+            return Optional.empty();
+        }
+        return Optional.of(new Snapshot(position(), List.copyOf(published.values())));
+    }
+
+    /**
+     * A snapshot, with {@code observer} registered for every change after it, in one step. Before anything is published
+     * the observer is registered anyway and told ({@link Observer#onEpochEnd}) when the first epoch begins.
+     */
+    public synchronized Optional<Snapshot> snapshot(Observer observer) {
+        if (state == State.CLOSED) {
+            endEpochOf(observer, true);
+            return Optional.empty();
+        }
+        observers.add(observer);
+        return published() ? Optional.of(new Snapshot(position(), List.copyOf(published.values()))) : Optional.empty();
+    }
+
+    /**
+     * The changes after {@code from}, with {@code observer} registered for every later one, in one step; empty (and
+     * nothing registered) unless the log provably holds every change since {@code from}: same epoch, not evicted.
+     */
+    public synchronized Optional<List<Change>> resume(Position from, Observer observer) {
+        if (!published() || !from.epoch().equals(epoch) || from.seq() < coveredFrom || from.seq() > seq) {
+            return Optional.empty();
+        }
+        List<Change> out = new ArrayList<>();
+        for (Change c : log) {
+            if (c.seq() > from.seq()) {
+                out.add(c);
+            }
+        }
+        observers.add(observer);
+        return Optional.of(out);
+    }
+
+    public synchronized void unobserve(Observer observer) {
+        observers.remove(observer);
+    }
+
+    synchronized int logged() {
+        return log.size();
+    }
+
+    synchronized State state() {
+        return state;
+    }
+
+    private Position position() {
+        return new Position(epoch, seq);
+    }
+
+    /** Readers keep the last published state while the source lists again or changes. */
+    private void freeze() {
+        if (state == State.CURRENT) {
+            published = Map.copyOf(published);
+            state = State.LISTING;
+        }
+    }
+
+    private void publish(Source<?> from) {
+        endEpoch(false);
+        @SuppressWarnings("unchecked")
+        Map<String, HasMetadata> live = (Map<String, HasMetadata>) (Map<String, ?>) from.live;
+        published = live;
+        listResourceVersion = from.listResourceVersion == null ? "" : from.listResourceVersion;
+        epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        log.clear();
+        coveredFrom = seq;
+        state = State.CURRENT;
+    }
+
+    private void endEpoch(boolean closed) {
+        List<Observer> ended = new ArrayList<>(observers);
+        observers.clear();
+        ended.forEach(o -> endEpochOf(o, closed));
+    }
+
+    private static void endEpochOf(Observer o, boolean closed) {
+        try {
+            o.onEpochEnd(closed);
+        } catch (RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(Timeline.class).warnf(e, "A follower failed to take the end of an epoch");
+        }
+    }
+
+    private void beginList(Source<?> from) {
+        synchronized (this) {
+            if (from == source) {
+                freeze();
+            }
+        }
+    }
+
+    private void listed(Source<?> from) {
+        synchronized (this) {
+            if (from == source && state != State.CURRENT && state != State.CLOSED) {
+                publish(from);
+            }
+        }
+    }
+
+    /**
+     * A write of {@code from}'s store: the store's map changes under this timeline's lock, together with the log and
+     * the observers, so that a snapshot never holds a change its position does not count. The consumers are told
+     * afterwards, outside the lock.
+     */
+    private <T extends HasMetadata> T write(Source<T> from, String key, T current) {
+        T previous;
+        String type;
+        synchronized (this) {
+            previous = current == null ? from.live.remove(key) : from.live.put(key, current);
+            if (previous == null && current == null) {
+                return null;
+            }
+            if (previous != null && current != null && sameVersion(previous, current)) {
+                return previous; // a relist that found the object unchanged
+            }
+            type = previous == null ? "ADDED" : current == null ? "DELETED" : "MODIFIED";
+            if (from != source) {
+                return previous; // a source that is no longer ours
+            }
+            if (state == State.CURRENT) {
+                Change c = new Change(type, ++seq, current != null ? current : previous);
+                log.addLast(c);
+                if (log.size() > capacity) {
+                    coveredFrom = log.removeFirst().seq();
+                }
+                Position after = position();
+                for (Observer o : List.copyOf(observers)) {
+                    try {
+                        o.onChange(c, after);
+                    } catch (RuntimeException e) {
+                        // an observer that cannot take a change must not cost the others theirs: it starts over
+                        observers.remove(o);
+                        endEpochOf(o, false);
+                    }
+                }
+            }
+        }
+        writes.written(type.toLowerCase(java.util.Locale.ROOT), previous, current);
+        return previous;
+    }
+
+    private static boolean sameVersion(HasMetadata a, HasMetadata b) {
+        String ra = a.getMetadata() == null ? null : a.getMetadata().getResourceVersion();
+        String rb = b.getMetadata() == null ? null : b.getMetadata().getResourceVersion();
+        return ra != null && ra.equals(rb);
+    }
+
+    /**
+     * The item store of one fabric8 informer, feeding its timeline. fabric8 (or JOSDK) puts and removes objects here
+     * in the order its list and watch deliver them; whoever starts the informer's requests says when a list begins and
+     * when it is complete (the hub, through the informer's lister-watcher; for a controller's informer, the request
+     * interceptor of the operator's client).
+     */
+    public static final class Source<T extends HasMetadata> implements ItemStore<T> {
+        private final Timeline timeline;
+        private final UnaryOperator<T> transform;
+        private final ConcurrentHashMap<String, T> live = new ConcurrentHashMap<>();
+        private volatile boolean listing;
+        private volatile boolean listedOnce;
+        private volatile String listResourceVersion;
+
+        private Source(Timeline timeline, UnaryOperator<T> transform) {
+            this.timeline = timeline;
+            this.transform = transform;
+        }
+
+        public Timeline timeline() {
+            return timeline;
+        }
+
+        /** A LIST (not a continuation page) is about to be sent. */
+        public void beginList() {
+            listing = true;
+            timeline.beginList(this);
+        }
+
+        /**
+         * The list is complete and every item of it is in this store (the informer is about to watch from
+         * {@code resourceVersion}). Without a list in progress this is a watch that resumes: nothing to do.
+         */
+        public void listed(String resourceVersion) {
+            if (!listing) {
+                return;
+            }
+            listing = false;
+            listedOnce = true;
+            listResourceVersion = resourceVersion;
+            timeline.listed(this);
+        }
+
+        /** Whether a list is in progress. */
+        public boolean listing() {
+            return listing;
+        }
+
+        boolean listed() {
+            return listedOnce && !listing;
+        }
+
+        /** Whether a list has ever completed (a relist in progress keeps the last one's objects). */
+        public boolean everListed() {
+            return listedOnce;
+        }
+
+        @Override
+        public String getKey(T obj) {
+            return Cache.metaNamespaceKeyFunc(obj);
+        }
+
+        @Override
+        public T put(String key, T obj) {
+            return timeline.write(this, key, transform.apply(obj));
+        }
+
+        @Override
+        public T remove(String key) {
+            return timeline.write(this, key, null);
+        }
+
+        @Override
+        public Stream<String> keySet() {
+            return live.keySet().stream();
+        }
+
+        @Override
+        public Stream<T> values() {
+            return live.values().stream();
+        }
+
+        @Override
+        public int size() {
+            return live.size();
+        }
+
+        @Override
+        public T get(String key) {
+            return live.get(key);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.watchkeeper.informer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.watchkeeper.informer.FieldSelectors.FieldSelector;
+import io.watchkeeper.informer.LabelSelectors.Selector;
+
+/**
+ * The hub's transitions with fake backends and a hand-run scheduler: a failed informer restarted after its backoff, a
+ * question handed to a controller's informer and back, and the end of an informer; in each, the shared informer, its
+ * timeline and its followers stay, and followers start over exactly when what they follow changes.
+ */
+class InformerHubTest {
+
+    private static final InformerKey KEY = InformerKey.of(FakeInformers.CONFIGMAPS, "shop", Selector.EVERYTHING, FieldSelector.EVERYTHING);
+
+    private final List<Delayed> later = new ArrayList<>();
+    private final List<FakeBackend> started = new ArrayList<>();
+    private final InformerHub hub = new InformerHub((si, failures) -> {
+        FakeBackend b = new FakeBackend(si.timeline().newSource(UnaryOperator.identity()), failures);
+        started.add(b);
+        return b;
+    }, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(4), 10,
+            (delay, task) -> later.add(new Delayed(delay, task)), Runnable::run);
+
+    private record Delayed(Duration delay, Runnable task) {
+    }
+
+    @Test
+    void shouldRestartAFailedInformerAfterItsBackoffAndKeepItsFollowers() {
+        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(KEY);
+        FakeBackend first = started.get(0);
+        first.list("a");
+        assertThat(si.state()).isEqualTo(InformerState.SYNCED);
+        List<String> seen = new ArrayList<>();
+        si.timeline().snapshot(observer(seen));
+
+        // when the API server answers 404 (the resource went away)
+        assertThat(first.fail(404)).as("fabric8 must stop retrying").isFalse();
+
+        assertThat(si.state()).isEqualTo(InformerState.FAILED);
+        assertThat(first.stopped).isTrue();
+        assertThat(hub.find(KEY)).containsSame(si);
+        assertThat(si.timeline().read().orElseThrow().items()).as("the last published state stays readable").hasSize(1);
+        assertThat(later).extracting(Delayed::delay).containsExactly(Duration.ofSeconds(1));
+
+        // then the restart after the backoff: the same shared informer, a new backend
+        later.remove(0).task().run();
+        FakeBackend second = started.get(1);
+        assertThat(si.backend()).isSameAs(second);
+        assertThat(si.state()).isEqualTo(InformerState.SYNCING);
+        assertThat(seen).as("followers wait for the new list").isEmpty();
+        second.list("a", "b");
+        assertThat(seen).containsExactly("epoch ended");
+        assertThat(si.state()).isEqualTo(InformerState.SYNCED);
+        assertThat(si.timeline().read().orElseThrow().items()).hasSize(2);
+
+        // and a write of the first backend, stopped but not quite gone, changes nothing
+        first.source.put("shop/zombie", cm("zombie", "99"));
+        assertThat(si.timeline().read().orElseThrow().items()).hasSize(2);
+
+        // backoff doubles while failures follow each other (a backend that never listed), up to the maximum
+        second.fail(404);
+        List<Duration> delays = new ArrayList<>();
+        for (int i = 2; i < 6; i++) {
+            Delayed next = later.remove(0);
+            delays.add(next.delay());
+            next.task().run();
+            started.get(i).fail(404);
+        }
+        assertThat(delays).containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(4));
+    }
+
+    @Test
+    void shouldHandAQuestionToAControllersInformerAndTakeItBackWhenTheControllerGoes() {
+        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(KEY);
+        FakeBackend own = started.get(0);
+        own.list("a");
+        List<String> seen = new ArrayList<>();
+        si.timeline().snapshot(observer(seen));
+
+        // the controller's informer gets the hub's store at configuration time, lists, then is adopted
+        Timeline.Source<HasMetadata> controller = hub.controllerSource("controller/x", KEY, FakeInformers.CONFIGMAPS, UnaryOperator.identity());
+        own.source.put("shop/during", cm("during", "5")); // the hub's own, still running: no longer what is published
+        controller.beginList();
+        controller.put("shop/a", cm("a", "6"));
+        controller.put("shop/c", cm("c", "7"));
+        controller.listed("7");
+        assertThat(seen).containsExactly("epoch ended");
+        hub.adopt("controller/x", KEY, new FakeInformers.Backend(controller, false));
+        assertThat(own.stopped).isTrue();
+        assertThat(si.adopted()).isTrue();
+        assertThat(si.consumers()).isEqualTo(2);
+        assertThat(si.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder("a", "c");
+
+        // when the controller stops, the remaining consumer gets a hub informer again after a moment
+        hub.releaseAll("controller/x");
+        assertThat(si.adopted()).isFalse();
+        assertThat(later).extracting(Delayed::delay).containsExactly(InformerHub.TAKE_OVER_AFTER);
+        later.remove(0).task().run();
+        started.get(1).list("c");
+        assertThat(si.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactly("c");
+        assertThat(si.state()).isEqualTo(InformerState.SYNCED);
+    }
+
+    @Test
+    void shouldStopAnInformerWhenItsLastConsumerGoesAndTellItsFollowers() {
+        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(KEY);
+        started.get(0).list("a");
+        List<String> seen = new ArrayList<>();
+        si.timeline().snapshot(observer(seen));
+
+        hub.releaseAll("w");
+
+        assertThat(started.get(0).stopped).isTrue();
+        assertThat(hub.find(KEY)).isEmpty();
+        assertThat(seen).containsExactly("closed");
+        // a later consumer of the same question gets a new informer (and a new timeline)
+        SharedInformer again = hub.assign("w2", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(KEY);
+        assertThat(again).isNotSameAs(si);
+    }
+
+    private static HasMetadata cm(String name, String rv) {
+        return new ConfigMapBuilder().withNewMetadata().withNamespace("shop").withName(name).withResourceVersion(rv).endMetadata().build();
+    }
+
+    private static Timeline.Observer observer(List<String> seen) {
+        return new Timeline.Observer() {
+            @Override
+            public void onChange(Timeline.Change change, Timeline.Position after) {
+                seen.add(change.type());
+            }
+
+            @Override
+            public void onEpochEnd(boolean closed) {
+                seen.add(closed ? "closed" : "epoch ended");
+            }
+        };
+    }
+
+    /** A backend the test lists for, and fails. */
+    private static final class FakeBackend implements InformerBackend {
+        final Timeline.Source<HasMetadata> source;
+        final InformerStarter.Failures failures;
+        final CompletableFuture<Void> synced = new CompletableFuture<>();
+        boolean stopped;
+
+        FakeBackend(Timeline.Source<HasMetadata> source, InformerStarter.Failures failures) {
+            this.source = source;
+            this.failures = failures;
+        }
+
+        void list(String... names) {
+            source.beginList();
+            for (String n : names) {
+                source.put("shop/" + n, cm(n, "1"));
+            }
+            source.listed("1");
+            synced.complete(null);
+        }
+
+        boolean fail(int code) {
+            return failures.onException(this, true, new KubernetesClientException("refused", code, null));
+        }
+
+        @Override
+        public CompletableFuture<Void> start() {
+            return synced;
+        }
+
+        @Override
+        public Timeline.Source<?> source() {
+            return source;
+        }
+
+        @Override
+        public boolean isWatching() {
+            return true;
+        }
+
+        @Override
+        public boolean ownedByHub() {
+            return true;
+        }
+
+        @Override
+        public void stop() {
+            stopped = true;
+        }
+    }
+}

@@ -1,0 +1,208 @@
+package io.watchkeeper.informer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.watchkeeper.informer.Timeline.Change;
+import io.watchkeeper.informer.Timeline.Position;
+import io.watchkeeper.informer.Timeline.Source;
+
+/** The timeline's coverage rules: what is published when, what a position may resume, and what observers are told. */
+class TimelineTest {
+
+    private final List<String> writes = new ArrayList<>();
+    private final Timeline timeline = new Timeline(3, (type, before, after) -> writes.add(type + " " + name(after != null ? after : before)));
+    private final Source<HasMetadata> source = timeline.newSource(UnaryOperator.identity());
+
+    @Test
+    void shouldPublishNothingUntilAListIsCompleteAndNeverLogTheListItself() {
+        timeline.attach(source);
+        source.beginList();
+        put("b", "7");
+        put("a", "3");
+        assertThat(timeline.published()).isFalse();
+        assertThat(timeline.read()).isEmpty();
+
+        source.listed("9");
+
+        assertThat(timeline.current()).isTrue();
+        assertThat(timeline.listResourceVersion()).isEqualTo("9");
+        Timeline.Snapshot s = timeline.read().orElseThrow();
+        assertThat(s.items()).extracting(TimelineTest::name).containsExactlyInAnyOrder("a", "b");
+        assertThat(timeline.logged()).isZero();
+        // the consumers saw the list's items as they came, like fabric8's handlers would
+        assertThat(writes).containsExactly("added b", "added a");
+    }
+
+    @Test
+    void shouldLogEveryChangeAfterTheListInOrderAndGiveEachTheNextPosition() {
+        listed(Map.of("a", "1"));
+        Position start = timeline.read().orElseThrow().position();
+        put("a", "10");
+        put("c", "11");
+        source.remove("default/a");
+
+        List<Change> since = timeline.resume(start, observer(new ArrayList<>())).orElseThrow();
+        assertThat(since).extracting(Change::type).containsExactly("MODIFIED", "ADDED", "DELETED");
+        assertThat(since).extracting(Change::seq).containsExactly(start.seq() + 1, start.seq() + 2, start.seq() + 3);
+        assertThat(name(since.get(2).object())).isEqualTo("a");
+        assertThat(timeline.read().orElseThrow().position()).isEqualTo(new Position(start.epoch(), start.seq() + 3));
+    }
+
+    @Test
+    void shouldResumeOnlyFromAPositionTheLogProvablyCovers() {
+        listed(Map.of());
+        Position start = timeline.read().orElseThrow().position();
+        for (int i = 1; i <= 5; i++) { // capacity 3: the first two are evicted
+            put("o" + i, String.valueOf(10 + i));
+        }
+        List<String> seen = new ArrayList<>();
+        assertThat(timeline.resume(start, observer(seen))).as("evicted").isEmpty();
+        assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 1), observer(seen))).as("evicted").isEmpty();
+        assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 2), observer(seen))).hasValueSatisfying(l -> assertThat(l)
+                .extracting(c -> name(c.object())).containsExactly("o3", "o4", "o5"));
+        assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 6), observer(seen))).as("from the future").isEmpty();
+        assertThat(timeline.resume(new Position("another-epoch", start.seq() + 4), observer(seen))).as("another epoch").isEmpty();
+    }
+
+    @Test
+    void shouldHandAnObserverEveryChangeAfterItsSnapshotExactlyOnce() {
+        listed(Map.of("a", "1"));
+        put("a", "2");
+        List<String> seen = new ArrayList<>();
+        Timeline.Snapshot s = timeline.snapshot(observer(seen)).orElseThrow();
+        assertThat(s.items()).extracting(o -> o.getMetadata().getResourceVersion()).containsExactly("2");
+        put("a", "3");
+        put("b", "4");
+        assertThat(seen).containsExactly("MODIFIED a 3 @" + (s.position().seq() + 1), "ADDED b 4 @" + (s.position().seq() + 2));
+    }
+
+    @Test
+    void shouldKeepTheLastPublishedStateWhileRelistingThenStartANewEpoch() {
+        listed(Map.of("a", "1", "b", "2"));
+        Position before = timeline.read().orElseThrow().position();
+        List<String> seen = new ArrayList<>();
+        timeline.snapshot(observer(seen));
+
+        source.beginList();
+        put("a", "5"); // the relist finds a changed
+        source.remove("default/b"); // and no b any more
+        assertThat(timeline.current()).isFalse();
+        assertThat(timeline.read().orElseThrow().items()).extracting(TimelineTest::name).containsExactlyInAnyOrder("a", "b");
+        assertThat(timeline.read().orElseThrow().position()).isEqualTo(before);
+        assertThat(seen).as("a relist is not a sequence of changes").isEmpty();
+
+        source.listed("6");
+
+        assertThat(seen).containsExactly("epoch ended");
+        Timeline.Snapshot after = timeline.read().orElseThrow();
+        assertThat(after.position().epoch()).isNotEqualTo(before.epoch());
+        assertThat(after.items()).extracting(o -> name(o) + "@" + o.getMetadata().getResourceVersion()).containsExactly("a@5");
+        assertThat(timeline.resume(before, observer(seen))).as("nothing from before the relist can be resumed").isEmpty();
+        // an unchanged object found again by a relist is no change at all
+        source.beginList();
+        put("a", "5");
+        source.listed("7");
+        assertThat(writes).containsExactly("modified a", "deleted b");
+    }
+
+    @Test
+    void shouldIgnoreASourceThatIsNotAttachedAndPublishANewOneOnlyOnceItHasListed() {
+        listed(Map.of("a", "1"));
+        Source<HasMetadata> next = timeline.newSource(UnaryOperator.identity());
+        List<String> seen = new ArrayList<>();
+        Position before = timeline.snapshot(observer(seen)).orElseThrow().position();
+
+        timeline.attach(next);
+        put("z", "9"); // the old source, still running for a moment
+        assertThat(timeline.read().orElseThrow().items()).extracting(TimelineTest::name).containsExactly("a");
+        next.beginList();
+        next.put("default/a", cm("a", "1"));
+        next.put("default/c", cm("c", "2"));
+        assertThat(seen).isEmpty();
+        next.listed("3");
+
+        assertThat(seen).containsExactly("epoch ended");
+        assertThat(timeline.read().orElseThrow().items()).extracting(TimelineTest::name).containsExactlyInAnyOrder("a", "c");
+        assertThat(timeline.read().orElseThrow().position().epoch()).isNotEqualTo(before.epoch());
+    }
+
+    @Test
+    void shouldPublishASourceThatListedBeforeItWasAttached() {
+        Source<HasMetadata> early = timeline.newSource(UnaryOperator.identity());
+        early.beginList();
+        early.put("default/a", cm("a", "1"));
+        early.listed("1");
+        assertThat(timeline.published()).isFalse();
+
+        timeline.attach(early);
+
+        assertThat(timeline.current()).isTrue();
+        assertThat(timeline.read().orElseThrow().items()).extracting(TimelineTest::name).containsExactly("a");
+    }
+
+    @Test
+    void shouldTellObserversWhenTheInformerIsGoneAndServeNothingMore() {
+        listed(Map.of("a", "1"));
+        List<String> seen = new ArrayList<>();
+        timeline.snapshot(observer(seen));
+        timeline.close();
+        assertThat(seen).containsExactly("closed");
+        assertThat(timeline.read()).isEmpty();
+        assertThat(timeline.snapshot(observer(seen))).isEmpty();
+        assertThat(seen).containsExactly("closed", "closed");
+    }
+
+    @Test
+    void shouldRegisterAnObserverBeforeTheFirstListAndTellItWhenThereIsSomethingToSee() {
+        timeline.attach(source);
+        List<String> seen = new ArrayList<>();
+        assertThat(timeline.snapshot(observer(seen))).isEmpty();
+        source.beginList();
+        put("a", "1");
+        source.listed("1");
+        assertThat(seen).containsExactly("epoch ended");
+    }
+
+    private void listed(Map<String, String> items) {
+        timeline.attach(source);
+        source.beginList();
+        items.forEach(this::put);
+        source.listed("1");
+        writes.clear();
+    }
+
+    private void put(String name, String rv) {
+        source.put("default/" + name, cm(name, rv));
+    }
+
+    private static HasMetadata cm(String name, String rv) {
+        return new ConfigMapBuilder().withNewMetadata().withNamespace("default").withName(name).withResourceVersion(rv).endMetadata().build();
+    }
+
+    private static String name(HasMetadata o) {
+        return o.getMetadata().getName();
+    }
+
+    private static Timeline.Observer observer(List<String> seen) {
+        return new Timeline.Observer() {
+            @Override
+            public void onChange(Change change, Position after) {
+                seen.add(change.type() + " " + name(change.object()) + " " + change.object().getMetadata().getResourceVersion() + " @" + after.seq());
+            }
+
+            @Override
+            public void onEpochEnd(boolean closed) {
+                seen.add(closed ? "closed" : "epoch ended");
+            }
+        };
+    }
+}

@@ -1,0 +1,101 @@
+package io.watchkeeper.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.watchkeeper.testing.ControlPlaneResource;
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/**
+ * An API server restart drops every watch; each informer must resume (or relist) and each stream subscription must
+ * follow it: it ends up holding exactly what the API server holds, is never ended for a discovery hiccup, and is never
+ * left on an informer that no longer gets changes.
+ */
+@QuarkusTest
+@QuarkusTestResource(ControlPlaneResource.class)
+class StreamApiServerRestartTest {
+
+    private static final String NS = TestCluster.namespace("stream-apiserver-restart");
+
+    @TestHTTPResource("/api/v1alpha1/stream")
+    URI stream;
+
+    @Test
+    void shouldFollowItsInformerThroughAnApiServerRestart() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            TestCluster.admin().resource(configMap("before-" + i)).create();
+        }
+        Watches.createReady(Watches.resourceWatch(NS, "maps", "configmaps", Map.of("app", "r")));
+
+        try (StreamConnection c = new StreamConnection(stream)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(Duration.ofSeconds(15));
+            c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"m\",\"watch\":{\"namespace\":\"" + NS + "\",\"name\":\"maps\"}}");
+            Map<String, String> state = new HashMap<>();
+            List<JsonNode> errors = new java.util.ArrayList<>();
+            apply(state, c.next(Duration.ofSeconds(15)), errors);
+            assertThat(state.values()).containsExactlyInAnyOrder("before-0", "before-1", "before-2");
+
+            // when the API server restarts, and objects change while it was down and after it is back
+            TestCluster.controlPlane().restartApiServer();
+            TestCluster.admin().configMaps().inNamespace(NS).withName("before-1").delete();
+            TestCluster.admin().resource(configMap("after")).create();
+
+            // then the subscription converges on what the API server holds, without an error
+            await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+                JsonNode m;
+                while ((m = c.poll()) != null) {
+                    apply(state, m, errors);
+                }
+                assertThat(errors).as("errors on the subscription").isEmpty();
+                assertThat(state).isEqualTo(truth());
+            });
+            // and it got there through the informer's own watch coming back (counted by the request interceptor)
+            String series = "watchkeeper_informer_watch_restarts_total{namespace=\"" + NS + "\",resource=\"configmaps\"}";
+            assertThat(io.watchkeeper.testing.OperatorMetrics.value(series).orElse(0)).as(series).isPositive();
+        }
+    }
+
+    private static Map<String, String> truth() {
+        Map<String, String> out = new HashMap<>();
+        for (HasMetadata o : TestCluster.admin().configMaps().inNamespace(NS).withLabel("app", "r").list().getItems()) {
+            out.put(o.getMetadata().getUid(), o.getMetadata().getName());
+        }
+        return out;
+    }
+
+    private static void apply(Map<String, String> state, JsonNode m, List<JsonNode> errors) {
+        switch (m.path("type").asText()) {
+            case "SNAPSHOT" -> {
+                state.clear();
+                m.path("items").forEach(o -> state.put(o.path("metadata").path("uid").asText(), o.path("metadata").path("name").asText()));
+            }
+            case "ADDED", "MODIFIED" -> state.put(m.path("object").path("metadata").path("uid").asText(),
+                    m.path("object").path("metadata").path("name").asText());
+            case "DELETED" -> state.remove(m.path("object").path("metadata").path("uid").asText());
+            case "ERROR" -> errors.add(m);
+            default -> {
+            }
+        }
+    }
+
+    private static HasMetadata configMap(String name) {
+        return new ConfigMapBuilder().withNewMetadata().withNamespace(NS).withName(name).addToLabels("app", "r").endMetadata()
+                .addToData("k", "v").build();
+    }
+}

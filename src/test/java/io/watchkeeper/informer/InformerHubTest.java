@@ -42,8 +42,7 @@ class InformerHubTest {
 
     @Test
     void shouldRestartAFailedInformerAfterItsBackoffAndKeepItsFollowers() {
-        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
-        }).get(KEY);
+        SharedInformer si = consume("w");
         FakeBackend first = started.get(0);
         first.list("a");
         assertThat(si.state()).isEqualTo(InformerState.SYNCED);
@@ -88,8 +87,7 @@ class InformerHubTest {
 
     @Test
     void shouldHandAQuestionToAControllersInformerAndTakeItBackWhenTheControllerGoes() {
-        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
-        }).get(KEY);
+        SharedInformer si = consume("w");
         FakeBackend own = started.get(0);
         own.list("a");
         List<String> seen = new ArrayList<>();
@@ -121,8 +119,7 @@ class InformerHubTest {
 
     @Test
     void shouldStopAnInformerWhenItsLastConsumerGoesAndTellItsFollowers() {
-        SharedInformer si = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
-        }).get(KEY);
+        SharedInformer si = consume("w");
         started.get(0).list("a");
         List<String> seen = new ArrayList<>();
         si.timeline().snapshot(observer(seen));
@@ -133,9 +130,14 @@ class InformerHubTest {
         assertThat(hub.find(KEY)).isEmpty();
         assertThat(seen).containsExactly("closed");
         // a later consumer of the same question gets a new informer (and a new timeline)
-        SharedInformer again = hub.assign("w2", Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
-        }).get(KEY);
+        SharedInformer again = consume("w2");
         assertThat(again).isNotSameAs(si);
+    }
+
+    /** {@code consumer} asks the hub for {@link #KEY}. */
+    private SharedInformer consume(String consumer) {
+        return hub.assign(consumer, Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(KEY);
     }
 
     private static HasMetadata cm(String name, String rv) {

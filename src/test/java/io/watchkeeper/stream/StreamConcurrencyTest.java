@@ -187,7 +187,7 @@ class StreamConcurrencyTest {
     private final class Client implements StreamClient.Transport {
         final boolean slow;
         final StreamClient client;
-        private final Map<String, String> state = new HashMap<>();
+        private final ClientView view = new ClientView();
 
         Client(int queue, boolean slow) {
             this.slow = slow;
@@ -195,7 +195,7 @@ class StreamConcurrencyTest {
         }
 
         synchronized Map<String, String> state() {
-            return new HashMap<>(state);
+            return view.objects();
         }
 
         @Override
@@ -210,22 +210,10 @@ class StreamConcurrencyTest {
         }
 
         private synchronized void apply(String text) {
-            JsonNode m;
             try {
-                m = JSON.readTree(text);
+                view.apply(JSON.readTree(text));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
-            }
-            switch (m.path("type").asText()) {
-                case "SNAPSHOT" -> {
-                    state.clear();
-                    m.path("items").forEach(o -> state.put(o.path("metadata").path("uid").asText(), o.path("metadata").path("resourceVersion").asText()));
-                }
-                case "ADDED", "MODIFIED" -> state.put(m.path("object").path("metadata").path("uid").asText(),
-                        m.path("object").path("metadata").path("resourceVersion").asText());
-                case "DELETED" -> state.remove(m.path("object").path("metadata").path("uid").asText());
-                default -> {
-                }
             }
         }
 

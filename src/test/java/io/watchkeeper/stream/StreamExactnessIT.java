@@ -265,10 +265,7 @@ class StreamExactnessIT {
                 io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding binding = admin.rbac().clusterRoleBindings().withName(name).get();
                 admin.rbac().clusterRoleBindings().withName(name).delete();
                 TestCluster.controlPlane().restartApiServer();
-                retrying(() -> {
-                    editSelector(admin, true);
-                    return null;
-                });
+                editSelector(admin, true);
                 TimeUnit.MILLISECONDS.sleep(1000 + random.nextInt(2000)); // the outage lasts a while; churn goes on
                 binding.getMetadata().setResourceVersion(null);
                 binding.getMetadata().setUid(null);
@@ -280,10 +277,7 @@ class StreamExactnessIT {
                     ResourceWatch w = Watches.get(NS_A, "churn");
                     return w.getStatus().getInformer().getKey().contains("maybe") && Watches.ready(w).orElseThrow().getStatus().equals("True");
                 });
-                retrying(() -> {
-                    editSelector(admin, false);
-                    return null;
-                });
+                editSelector(admin, false);
             }
             case QUESTION_CHANGE -> {
                 editSelector(admin, true);
@@ -295,12 +289,14 @@ class StreamExactnessIT {
 
     /** Widens the ResourceWatch's selector to churn in (yes, maybe), or back to churn=yes: the same objects, another question. */
     private static void editSelector(KubernetesClient admin, boolean widen) {
-        admin.resources(ResourceWatch.class).inNamespace(NS_A).withName("churn").edit(w -> {
+        // edit() reads, then patches with that resourceVersion: the operator writing the watch's status meanwhile
+        // gives 409, and the edit is tried again on what it wrote
+        retrying(() -> admin.resources(ResourceWatch.class).inNamespace(NS_A).withName("churn").edit(w -> {
             w.getSpec().setSelector(widen ? new LabelSelectorBuilder().withMatchExpressions(new LabelSelectorRequirementBuilder()
                     .withKey(CHURN).withOperator("In").withValues("yes", "maybe").build()).build()
                     : new LabelSelectorBuilder().withMatchLabels(Map.of(CHURN, "yes")).build());
             return w;
-        });
+        }));
     }
 
     /**
@@ -432,7 +428,7 @@ class StreamExactnessIT {
         final Question question;
         final Random random;
         final AtomicInteger bookmarks = new AtomicInteger();
-        private Map<String, String> state = new HashMap<>();
+        private final ClientView view = new ClientView();
         private String token;
         private final ArrayDeque<Map.Entry<String, Map<String, String>>> history = new ArrayDeque<>();
         private final List<String> violations = new ArrayList<>();
@@ -453,7 +449,7 @@ class StreamExactnessIT {
         }
 
         synchronized Map<String, String> state() {
-            return new HashMap<>(state);
+            return view.objects();
         }
 
         synchronized List<String> violations() {
@@ -503,7 +499,7 @@ class StreamExactnessIT {
                 List<Map.Entry<String, Map<String, String>>> saved = new ArrayList<>(history);
                 Map.Entry<String, Map<String, String>> back = saved.get(random.nextInt(saved.size()));
                 token = back.getKey();
-                state = new HashMap<>(back.getValue());
+                view.restore(back.getValue());
                 foreignToken = false; // one this watch gave it
             } else if (dice >= 80 && dice < 88) {
                 token = random.nextBoolean() ? String.valueOf(random.nextInt(1_000_000)) : "x" + random.nextInt();
@@ -573,10 +569,9 @@ class StreamExactnessIT {
                 return; // a subscription this client gave up
             }
             count("message " + type);
+            view.apply(m);
             switch (type) {
                 case "SNAPSHOT" -> {
-                    state = new HashMap<>();
-                    m.path("items").forEach(o -> state.put(uid(o), rv(o)));
                     foreignToken = false;
                     saw(m);
                 }
@@ -586,14 +581,7 @@ class StreamExactnessIT {
                     }
                     saw(m);
                 }
-                case "ADDED", "MODIFIED" -> {
-                    state.put(uid(m.path("object")), rv(m.path("object")));
-                    saw(m);
-                }
-                case "DELETED" -> {
-                    state.remove(uid(m.path("object")));
-                    saw(m);
-                }
+                case "ADDED", "MODIFIED", "DELETED" -> saw(m);
                 case "BOOKMARK" -> {
                     saw(m);
                     bookmarks.incrementAndGet();
@@ -632,7 +620,7 @@ class StreamExactnessIT {
             }
             if (!rv.equals(token)) {
                 token = rv;
-                history.addLast(Map.entry(rv, new HashMap<>(state)));
+                history.addLast(Map.entry(rv, view.objects()));
                 if (history.size() > 30) {
                     history.removeFirst();
                 }
@@ -657,13 +645,7 @@ class StreamExactnessIT {
             }
         }
 
-        private static String uid(JsonNode o) {
-            return o.path("metadata").path("uid").asText();
-        }
 
-        private static String rv(JsonNode o) {
-            return o.path("metadata").path("resourceVersion").asText();
-        }
     }
 
     private static void count(String what) {

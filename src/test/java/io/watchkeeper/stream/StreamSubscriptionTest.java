@@ -193,7 +193,7 @@ class StreamSubscriptionTest {
                 Map<String, String> truth = new HashMap<>();
                 m.informers.forEach(si -> si.timeline().values().forEach(o -> truth.put(o.getMetadata().getUid(), o.getMetadata().getResourceVersion())));
                 assertThat(m.violations).as(context).isEmpty();
-                assertThat(m.state).as(context + ": client of " + m.informers).isEqualTo(truth);
+                assertThat(m.view.objects()).as(context + ": client of " + m.informers).isEqualTo(truth);
             }
         }
     }
@@ -208,7 +208,7 @@ class StreamSubscriptionTest {
     private final class Model {
         final List<SharedInformer> informers;
         final Client client = new Client();
-        final Map<String, String> state = new HashMap<>();
+        final ClientView view = new ClientView();
         final List<Map.Entry<String, Map<String, String>>> history = new ArrayList<>();
         final List<String> violations = new ArrayList<>();
         StreamSubscription subscription;
@@ -231,8 +231,7 @@ class StreamSubscriptionTest {
                 subscribe(token);
             } else if (dice < 8 && !history.isEmpty()) {
                 Map.Entry<String, Map<String, String>> back = history.get(random.nextInt(history.size()));
-                state.clear();
-                state.putAll(back.getValue());
+                view.restore(back.getValue());
                 token = back.getKey();
                 madeUp = false; // one this watch gave it
                 subscribe(token);
@@ -244,25 +243,14 @@ class StreamSubscriptionTest {
 
         void receive() {
             for (JsonNode m : client.drain()) {
-                String type = m.path("type").asText();
-                switch (type) {
-                    case "SNAPSHOT" -> {
-                        state.clear();
-                        m.path("items").forEach(o -> state.put(uid(o), rv(o)));
-                        madeUp = false;
-                    }
-                    case "RESUMED" -> {
-                        if (madeUp) {
-                            violations.add("RESUMED from a made-up position");
-                        }
-                    }
-                    case "ADDED", "MODIFIED" -> state.put(uid(m.path("object")), rv(m.path("object")));
-                    case "DELETED" -> state.remove(uid(m.path("object")));
-                    default -> {
-                    }
+                String type = view.apply(m);
+                if ("SNAPSHOT".equals(type)) {
+                    madeUp = false;
+                } else if ("RESUMED".equals(type) && madeUp) {
+                    violations.add("RESUMED from a made-up position");
                 }
                 token = m.path("resourceVersion").asText();
-                history.add(Map.entry(token, new HashMap<>(state)));
+                history.add(Map.entry(token, view.objects()));
             }
         }
     }

@@ -93,13 +93,13 @@ public class CacheReader {
         List<Timeline.Position> positions = new ArrayList<>();
         List<HasMetadata> out = new ArrayList<>();
         for (InformerKey k : ResumeToken.order(keys)) {
-            Optional<Timeline.Snapshot> snapshot = hub.find(k).flatMap(si -> si.timeline().read());
+            Optional<Timeline.Snapshot> snapshot = hub.find(k).flatMap(si -> si.timeline().read(o -> labels.test(o.getMetadata().getLabels())));
             if (snapshot.isEmpty()) {
                 return Optional.empty();
             }
             metrics.read(k, "list");
             positions.add(snapshot.get().position());
-            snapshot.get().items().stream().filter(o -> labels.test(o.getMetadata().getLabels())).forEach(out::add);
+            out.addAll(snapshot.get().items());
         }
         out.sort(java.util.Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
                 .thenComparing(o -> o.getMetadata().getName()));

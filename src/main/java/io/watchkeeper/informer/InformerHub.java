@@ -57,8 +57,11 @@ public class InformerHub {
     private final Executor soon;
     private final Map<InformerKey, SharedInformer> informers = new ConcurrentHashMap<>();
     private final Map<String, Set<InformerKey>> held = new HashMap<>();
-    /** Which controller gave its informer's store for a question ({@link #controllerSource}). */
-    private final Map<InformerKey, String> controllerOwners = new HashMap<>();
+    /** The controllers that gave their informer's store for a question ({@link #controllerSource}). */
+    private final Map<InformerKey, ControllerShare> controllers = new ConcurrentHashMap<>();
+
+    private record ControllerShare(String owner, Timeline.Source<?> source) {
+    }
     private final ScheduledExecutorService scheduler;
     private final KubernetesClient client;
 
@@ -101,8 +104,8 @@ public class InformerHub {
         this.scheduler = scheduler;
         this.later = later;
         this.soon = soon;
-        this.supervisor = new InformerSupervisor(metrics, retryInitial, retryMax, later, this::restart);
-        this.requests = new RequestRouter(metrics, supervisor);
+        this.supervisor = new InformerSupervisor(metrics, retryInitial, retryMax, later, this::startIfWanted);
+        this.requests = new RequestRouter(metrics, supervisor, this::controllerSourceOf);
         this.sampler = new InformerSampler(informers::values, clock, metrics);
         metrics.bind(this);
     }
@@ -200,11 +203,11 @@ public class InformerHub {
             return;
         }
         boolean last = si.removeConsumer(consumerId);
-        boolean controller = consumerId.equals(controllerOwners.get(key));
+        ControllerShare share = controllers.get(key);
+        boolean controller = share != null && share.owner().equals(consumerId);
         if (controller) {
-            controllerOwners.remove(key);
-            requests.controllerSource(key).ifPresent(source -> si.timeline().detach(source));
-            requests.forget(key);
+            controllers.remove(key);
+            si.timeline().detach(share.source());
         }
         if (last) {
             informers.remove(key);
@@ -215,7 +218,7 @@ public class InformerHub {
             // The controller whose informer this was (or was about to be) is going. Unless everyone else goes too (as
             // at shutdown), the remaining consumers get one of the hub's own.
             si.detach();
-            later.accept(TAKE_OVER_AFTER, () -> takeOver(si));
+            later.accept(TAKE_OVER_AFTER, () -> startIfWanted(si));
         }
     }
 
@@ -232,14 +235,11 @@ public class InformerHub {
         });
     }
 
-    /** After a failure's backoff: a new backend, if the informer is still wanted and nobody else serves it. */
-    private synchronized void restart(SharedInformer si) {
-        if (informers.get(si.key()) == si && si.backend() == null && si.consumers() > 0) {
-            start(si);
-        }
-    }
-
-    private synchronized void takeOver(SharedInformer si) {
+    /**
+     * After a failure's backoff, or when a controller's informer went away: a new backend of the hub's own, if the
+     * informer is still wanted and nobody else serves it meanwhile.
+     */
+    private synchronized void startIfWanted(SharedInformer si) {
         if (informers.get(si.key()) == si && si.backend() == null && si.consumers() > 0) {
             start(si);
         }
@@ -265,14 +265,13 @@ public class InformerHub {
         held.computeIfAbsent(ownerId, id -> new HashSet<>()).add(key);
         Timeline.Source<T> source = si.timeline().newSource(transform);
         si.timeline().attach(source);
-        requests.controller(key, source);
-        controllerOwners.put(key, ownerId);
+        controllers.put(key, new ControllerShare(ownerId, source));
         return source;
     }
 
     /** The store {@link #controllerSource} made for {@code key}, while its controller holds it. */
     Optional<Timeline.Source<?>> controllerSourceOf(InformerKey key) {
-        return requests.controllerSource(key);
+        return Optional.ofNullable(controllers.get(key)).map(ControllerShare::source);
     }
 
     /**
@@ -282,7 +281,7 @@ public class InformerHub {
      */
     synchronized SharedInformer adopt(String ownerId, InformerKey key, InformerBackend backend) {
         SharedInformer si = informers.get(key);
-        if (si == null || requests.controllerSource(key).orElse(null) != backend.source()) {
+        if (si == null || controllerSourceOf(key).orElse(null) != backend.source()) {
             throw new IllegalStateException("No controller store for " + key + " (controllerSource first)");
         }
         if (si.backend() != null && si.backend() != backend) {

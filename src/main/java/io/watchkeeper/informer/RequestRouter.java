@@ -1,9 +1,8 @@
 package io.watchkeeper.informer;
 
 import java.util.Collection;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * What the {@link RequestCounter} sees, applied to the informers: each informer's LISTs and WATCHes counted (beyond the
@@ -17,24 +16,13 @@ final class RequestRouter {
 
     private final InformerMetrics metrics;
     private final InformerSupervisor supervisor;
-    /** The item stores of controllers' informers, by question. */
-    private final Map<InformerKey, Timeline.Source<?>> controllerSources = new ConcurrentHashMap<>();
+    /** The item store of the controller's informer for a question, if a controller gave one. */
+    private final Function<InformerKey, Optional<Timeline.Source<?>>> controllerSources;
 
-    RequestRouter(InformerMetrics metrics, InformerSupervisor supervisor) {
+    RequestRouter(InformerMetrics metrics, InformerSupervisor supervisor, Function<InformerKey, Optional<Timeline.Source<?>>> controllerSources) {
         this.metrics = metrics;
         this.supervisor = supervisor;
-    }
-
-    void controller(InformerKey key, Timeline.Source<?> source) {
-        controllerSources.put(key, source);
-    }
-
-    void forget(InformerKey key) {
-        controllerSources.remove(key);
-    }
-
-    Optional<Timeline.Source<?>> controllerSource(InformerKey key) {
-        return Optional.ofNullable(controllerSources.get(key));
+        this.controllerSources = controllerSources;
     }
 
     /** Every collection GET an informer makes, before it is sent. */
@@ -43,7 +31,7 @@ final class RequestRouter {
             if (!request.matches(si.key())) {
                 continue;
             }
-            Timeline.Source<?> controller = controllerSources.get(si.key());
+            Timeline.Source<?> controller = controllerSources.apply(si.key()).orElse(null);
             if (request.operatorClient() != (controller != null)) {
                 return; // the operator's client serves only controllers' informers, the hub's client the others
             }

@@ -136,7 +136,7 @@ public final class SharedInformer {
 
     /** Cached objects in {@code namespace} matching {@code filter}. */
     List<HasMetadata> list(String namespace, Predicate<? super HasMetadata> filter) {
-        return list(o -> namespace.equals(o.getMetadata().getNamespace()) && filter.test(o));
+        return synced() ? timeline.values(namespace).filter(filter).toList() : List.of();
     }
 
     Optional<HasMetadata> get(String namespace, String name) {

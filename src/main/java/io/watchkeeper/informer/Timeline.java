@@ -70,6 +70,21 @@ public final class Timeline {
         void written(String type, HasMetadata previous, HasMetadata current);
     }
 
+    /**
+     * What readers see: the objects by key, and their keys by namespace (so that a namespace is read through an index,
+     * not a scan). A source's live view while current; an immutable copy while a list is in progress or the source
+     * changes.
+     */
+    private record View(Map<String, HasMetadata> objects, Map<String, Set<String>> byNamespace) {
+        static final View EMPTY = new View(Map.of(), Map.of());
+
+        View frozen() {
+            Map<String, Set<String>> keys = new java.util.HashMap<>();
+            byNamespace.forEach((ns, k) -> keys.put(ns, Set.copyOf(k)));
+            return new View(Map.copyOf(objects), Map.copyOf(keys));
+        }
+    }
+
     enum State {
         /** Nothing published yet. */
         EMPTY,
@@ -91,7 +106,7 @@ public final class Timeline {
     private long seq;
     /** Every change with a higher sequence number than this is in the log. */
     private long coveredFrom;
-    private volatile Map<String, HasMetadata> published = Map.of();
+    private volatile View published = View.EMPTY;
     private volatile String listResourceVersion = "";
 
     /** @param capacity changes kept for followers that resume */
@@ -132,7 +147,7 @@ public final class Timeline {
     public synchronized void close() {
         state = State.CLOSED;
         source = null;
-        published = Map.of();
+        published = View.EMPTY;
         log.clear();
         endEpoch(true);
     }
@@ -153,25 +168,36 @@ public final class Timeline {
     }
 
     public int size() {
-        return published.size();
+        return published.objects().size();
     }
 
     /** The published objects; never modify them. */
     public Stream<HasMetadata> values() {
-        return published.values().stream();
+        return published.objects().values().stream();
+    }
+
+    /** The published objects in {@code namespace}, found through an index, not a scan. */
+    public Stream<HasMetadata> values(String namespace) {
+        View v = published;
+        return v.byNamespace().getOrDefault(namespace, Set.of()).stream().map(v.objects()::get).filter(java.util.Objects::nonNull);
     }
 
     /** One published object, by {@code namespace/name} (or {@code name} for cluster-scoped objects), or null. */
     public HasMetadata get(String namespace, String name) {
-        return published.get(namespace == null || namespace.isEmpty() ? name : Cache.namespaceKeyFunc(namespace, name));
+        return published.objects().get(namespace == null || namespace.isEmpty() ? name : Cache.namespaceKeyFunc(namespace, name));
     }
 
     /** The published objects and the position they are at, read together; empty before anything was published. */
-    public synchronized Optional<Snapshot> read() {
+    public Optional<Snapshot> read() {
+        return read(o -> true);
+    }
+
+    /** The published objects that {@code filter} accepts, and the position they are at, read together. */
+    public synchronized Optional<Snapshot> read(java.util.function.Predicate<? super HasMetadata> filter) {
         if (!published()) {
             return Optional.empty();
         }
-        return Optional.of(new Snapshot(position(), List.copyOf(published.values())));
+        return Optional.of(new Snapshot(position(), published.objects().values().stream().filter(filter).toList()));
     }
 
     /**
@@ -184,7 +210,7 @@ public final class Timeline {
             return Optional.empty();
         }
         observers.add(observer);
-        return published() ? Optional.of(new Snapshot(position(), List.copyOf(published.values()))) : Optional.empty();
+        return published() ? Optional.of(new Snapshot(position(), List.copyOf(published.objects().values()))) : Optional.empty();
     }
 
     /**
@@ -224,16 +250,14 @@ public final class Timeline {
     /** Readers keep the last published state while the source lists again or changes. */
     private void freeze() {
         if (state == State.CURRENT) {
-            published = Map.copyOf(published);
+            published = published.frozen();
             state = State.LISTING;
         }
     }
 
     private void publish(Source<?> from) {
         endEpoch(false);
-        @SuppressWarnings("unchecked")
-        Map<String, HasMetadata> live = (Map<String, HasMetadata>) (Map<String, ?>) from.live;
-        published = live;
+        published = from.view();
         listResourceVersion = from.listResourceVersion == null ? "" : from.listResourceVersion;
         epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
         log.clear();
@@ -281,6 +305,7 @@ public final class Timeline {
         String type;
         synchronized (this) {
             previous = current == null ? from.live.remove(key) : from.live.put(key, current);
+            from.index(key, previous, current);
             if (previous == null && current == null) {
                 return null;
             }
@@ -329,6 +354,7 @@ public final class Timeline {
         private final Timeline timeline;
         private final UnaryOperator<T> transform;
         private final ConcurrentHashMap<String, T> live = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, Set<String>> keysByNamespace = new ConcurrentHashMap<>();
         private volatile boolean listing;
         private volatile boolean listedOnce;
         private volatile String listResourceVersion;
@@ -340,6 +366,29 @@ public final class Timeline {
 
         public Timeline timeline() {
             return timeline;
+        }
+
+        @SuppressWarnings("unchecked")
+        private View view() {
+            return new View((Map<String, HasMetadata>) (Map<String, ?>) live, keysByNamespace);
+        }
+
+        /** Keeps the namespace index in step with {@link #live}; called under the timeline's lock. */
+        private void index(String key, T previous, T current) {
+            if (previous != null && current == null) {
+                String ns = previous.getMetadata().getNamespace();
+                if (ns != null) {
+                    keysByNamespace.computeIfPresent(ns, (n, keys) -> {
+                        keys.remove(key);
+                        return keys.isEmpty() ? null : keys;
+                    });
+                }
+            } else if (previous == null && current != null) {
+                String ns = current.getMetadata().getNamespace();
+                if (ns != null) {
+                    keysByNamespace.computeIfAbsent(ns, n -> ConcurrentHashMap.newKeySet()).add(key);
+                }
+            }
         }
 
         /** A LIST (not a continuation page) is about to be sent. */

@@ -150,6 +150,22 @@ class TimelineTest {
     }
 
     @Test
+    void shouldReadANamespaceThroughItsIndexLiveAndWhileRelisting() {
+        listed(Map.of("a", "1"));
+        source.put("other/b", new ConfigMapBuilder().withNewMetadata().withNamespace("other").withName("b").withResourceVersion("2")
+                .endMetadata().build());
+        assertThat(timeline.values("default")).extracting(TimelineTest::name).containsExactly("a");
+        assertThat(timeline.values("other")).extracting(TimelineTest::name).containsExactly("b");
+
+        source.beginList();
+        source.remove("other/b"); // the relist does not find b: still there for readers until the list is complete
+        assertThat(timeline.values("other")).extracting(TimelineTest::name).containsExactly("b");
+        source.listed("3");
+        assertThat(timeline.values("other")).isEmpty();
+        assertThat(timeline.values("nowhere")).isEmpty();
+    }
+
+    @Test
     void shouldTellObserversWhenTheInformerIsGoneAndServeNothingMore() {
         listed(Map.of("a", "1"));
         List<String> seen = new ArrayList<>();

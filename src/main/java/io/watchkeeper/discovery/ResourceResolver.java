@@ -142,6 +142,7 @@ public class ResourceResolver {
 
     private ResourceTable load() {
         Map<String, String> preferred = new LinkedHashMap<>();
+        Map<String, List<String>> others = new LinkedHashMap<>();
         Map<String, List<ApiResource>> resources = new LinkedHashMap<>();
         preferred.put("", "v1");
         resources.put("v1", toResources("", "v1", client.getApiResources("v1")));
@@ -158,6 +159,15 @@ public class ResourceResolver {
                     if (list != null) {
                         preferred.put(g.getName(), version);
                         resources.put(gv, toResources(g.getName(), version, list));
+                        // A resource its group's preferred version does not serve is looked for in the group's other
+                        // versions, in discovery's priority order; loaded here, with the rest, so that resolving a name
+                        // (a misspelled one, retried) never costs requests of its own.
+                        List<String> rest = g.getVersions() == null ? List.of() : g.getVersions().stream()
+                                .map(v -> v.getVersion()).filter(v -> v != null && !v.equals(version)).toList();
+                        others.put(g.getName(), rest);
+                        for (String other : rest) {
+                            loadInto(resources, g.getName(), other);
+                        }
                     }
                 } catch (KubernetesClientException e) {
                     // An aggregated API that is down must not hide every other group.
@@ -167,7 +177,16 @@ public class ResourceResolver {
         }
         int count = resources.values().stream().mapToInt(List::size).sum();
         LOG.debugf("Discovery loaded %d groups, %d resources", preferred.size(), count);
-        return new ResourceTable(preferred, resources);
+        return new ResourceTable(preferred, others, resources);
+    }
+
+    private void loadInto(Map<String, List<ApiResource>> resources, String group, String version) {
+        try {
+            APIResourceList list = client.getApiResources(group + "/" + version);
+            resources.put(group + "/" + version, list == null ? List.of() : toResources(group, version, list));
+        } catch (KubernetesClientException e) {
+            LOG.debugf("Discovery of %s/%s failed: %s", group, version, describe(e));
+        }
     }
 
     private List<ApiResource> fetchGroupVersion(String groupVersion) {

@@ -21,16 +21,27 @@ public final class ResourceTable {
 
     /** group → preferred version ("" is the core group), in discovery's priority order. */
     private final Map<String, String> preferredVersions;
+    /**
+     * group → its other served versions, in discovery's priority order: a resource that its group's preferred version
+     * does not serve (a CRD whose group's other CRDs have a newer version) is found in the first of them that does.
+     */
+    private final Map<String, List<String>> otherVersions;
     /** group version ("v1", "apps/v1") → resources; holds the preferred versions and any other version fetched. */
     private final Map<String, List<ApiResource>> byGroupVersion;
 
     public ResourceTable(Map<String, String> preferredVersions, Map<String, List<ApiResource>> byGroupVersion) {
+        this(preferredVersions, Map.of(), byGroupVersion);
+    }
+
+    public ResourceTable(Map<String, String> preferredVersions, Map<String, List<String>> otherVersions,
+            Map<String, List<ApiResource>> byGroupVersion) {
         this.preferredVersions = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(preferredVersions));
+        this.otherVersions = Map.copyOf(otherVersions);
         this.byGroupVersion = Map.copyOf(byGroupVersion);
     }
 
     public static ResourceTable empty() {
-        return new ResourceTable(Map.of(), Map.of());
+        return new ResourceTable(Map.of(), Map.of(), Map.of());
     }
 
     public boolean knowsGroup(String group) {
@@ -63,7 +74,7 @@ public final class ResourceTable {
             String first = n.substring(0, dot);
             String rest = n.substring(dot + 1);
             if (knowsGroup(rest)) {
-                find(rest, preferredVersions.get(rest), first, versionLookup).ifPresent(matches::add);
+                findInGroup(rest, first, versionLookup).ifPresent(matches::add);
             } else {
                 int dot2 = rest.indexOf('.');
                 if (dot2 > 0 && VERSION.matcher(rest.substring(0, dot2)).matches() && knowsGroup(rest.substring(dot2 + 1))) {
@@ -72,8 +83,8 @@ public final class ResourceTable {
             }
             return checked(n, matches);
         }
-        for (Map.Entry<String, String> e : preferredVersions.entrySet()) {
-            find(e.getKey(), e.getValue(), n, versionLookup).ifPresent(matches::add);
+        for (String group : preferredVersions.keySet()) {
+            findInGroup(group, n, versionLookup).ifPresent(matches::add);
         }
         return checked(n, matches);
     }
@@ -87,10 +98,22 @@ public final class ResourceTable {
             if (VERSION.matcher(parts[0]).matches()) {
                 find("", parts[0], parts[1], versionLookup).ifPresent(matches::add);
             } else if (knowsGroup(parts[0])) {
-                find(parts[0], preferredVersions.get(parts[0]), parts[1], versionLookup).ifPresent(matches::add);
+                findInGroup(parts[0], parts[1], versionLookup).ifPresent(matches::add);
             }
         }
         return checked(n, matches);
+    }
+
+    /** In the group's preferred version, else in the first of its other versions that serves it (as kubectl does). */
+    private Optional<ApiResource> findInGroup(String group, String name, VersionLookup versionLookup) {
+        Optional<ApiResource> found = find(group, preferredVersions.get(group), name, versionLookup);
+        for (String version : otherVersions.getOrDefault(group, List.of())) {
+            if (found.isPresent()) {
+                break;
+            }
+            found = find(group, version, name, versionLookup);
+        }
+        return found;
     }
 
     private Optional<ApiResource> find(String group, String version, String name, VersionLookup versionLookup) {
@@ -147,6 +170,6 @@ public final class ResourceTable {
     ResourceTable with(String groupVersion, List<ApiResource> resources) {
         Map<String, List<ApiResource>> copy = new LinkedHashMap<>(byGroupVersion);
         copy.put(groupVersion, List.copyOf(resources));
-        return new ResourceTable(preferredVersions, copy);
+        return new ResourceTable(preferredVersions, otherVersions, copy);
     }
 }

@@ -77,4 +77,24 @@ class ResourceTableTest {
         assertThat(table().resolve("apps/v1beta1/deployments", lookup)).map(ApiResource::path).hasValue("apps/v1beta1/deployments");
         assertThat(table().resolve("apps/v9/deployments", lookup)).isEmpty();
     }
+
+    /**
+     * Two CRDs in one group, one served only at v1, the other at v2: the group's preferred version is v2, and the v1
+     * resource must still be found (in the first other version that serves it), in every form that names no version.
+     */
+    @Test
+    void shouldFindAResourceThatItsGroupsPreferredVersionDoesNotServe() throws ResolutionException {
+        Map<String, String> preferred = Map.of("example.com", "v2");
+        Map<String, List<ApiResource>> resources = Map.of("example.com/v2",
+                List.of(new ApiResource("example.com", "v2", "gizmos", "Gizmo", true, "gizmo", List.of(), RW)));
+        ResourceTable.VersionLookup lookup = gv -> gv.equals("example.com/v1")
+                ? List.of(new ApiResource("example.com", "v1", "widgets", "Widget", true, "widget", List.of("wdg"), RW))
+                : null;
+        ResourceTable table = new ResourceTable(preferred, Map.of("example.com", List.of("v1")), resources);
+        for (String name : List.of("widgets", "widget", "Widget", "wdg", "widgets.example.com", "example.com/widgets")) {
+            assertThat(table.resolve(name, lookup)).as(name).map(ApiResource::path).hasValue("example.com/v1/widgets");
+        }
+        assertThat(table.resolve("gizmos", lookup)).map(ApiResource::path).hasValue("example.com/v2/gizmos");
+        assertThat(table.resolve("sprockets", lookup)).isEmpty();
+    }
 }

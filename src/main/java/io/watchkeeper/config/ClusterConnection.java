@@ -17,7 +17,7 @@ import io.watchkeeper.demo.DemoCluster;
  * in-cluster service account, {@code quarkus.kubernetes-client.*}), or the embedded demo cluster when
  * {@code watchkeeper.demo.cluster} asks for it. With no cluster reachable, it says so in one line, with what to set,
  * and exits, instead of letting the informers fail twenty seconds later with a stack trace; likewise when the CRDs
- * are not installed.
+ * are not installed, or when callers' tokens would go unchecked against a real cluster.
  */
 @Singleton
 public class ClusterConnection implements KubernetesConfigCustomizer {
@@ -39,6 +39,12 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
         if (demo == DemoMode.always || (demo == DemoMode.auto && !configured(c))) {
             DemoCluster.connect(c);
             return;
+        }
+        try {
+            config.api().auth().checksTokens(false);
+        } catch (IllegalStateException e) {
+            LOG.error(e.getMessage());
+            halt();
         }
         if (config.startupCheck()) {
             check(c, config.insight());

@@ -1,7 +1,10 @@
 package io.watchkeeper.config;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -17,13 +20,13 @@ public interface WatchkeeperConfig {
 
     Api api();
 
-    Health health();
-
     Demo demo();
 
     Insight insight();
 
     Stream stream();
+
+    Watches watches();
 
     /** Check at start-up that the API server answers, and say in one line what to set when it does not. */
     @WithDefault("true")
@@ -55,23 +58,41 @@ public interface WatchkeeperConfig {
     }
 
     interface Api {
-        /** {@code tokenreview}: callers authenticate with a bearer token checked by TokenReview and SubjectAccessReview. {@code none}: no checks, for local demos only. */
-        @WithDefault("tokenreview")
+        /**
+         * {@code auto}: no checks with the embedded demo cluster, else {@code tokenreview}. {@code tokenreview}: callers
+         * authenticate with a bearer token checked by TokenReview and SubjectAccessReview. {@code none}: no checks; refused
+         * at start-up unless the embedded demo cluster runs.
+         */
+        @WithDefault("auto")
         AuthMode auth();
 
-        /** How long an authentication or authorization decision is reused. */
+        /** How long an authentication or authorization decision is reused; live streams are checked again this often. */
         @WithDefault("10s")
         Duration decisionCacheTtl();
+
+        /**
+         * How long a decision the API server gave before is still used while the API server cannot be asked (down,
+         * restarting, answering 5xx), so that readers keep being served from the cache during an outage.
+         */
+        @WithDefault("5m")
+        Duration decisionGraceDuringOutage();
+
+        /** Failed TokenReviews allowed per client address in each window; beyond it, 429 without asking the API server. */
+        @WithDefault("30")
+        int failedTokenReviews();
+
+        @WithDefault("1m")
+        Duration failedTokenReviewsWindow();
+
+        /**
+         * Origins (scheme://host:port) besides the operator's own whose web pages may open the stream; a WebSocket from
+         * any other origin is refused (403). Clients that send no Origin header (not browsers) are not affected.
+         */
+        Optional<List<String>> allowedOrigins();
 
         /** Retry-After seconds sent with 503 while a cache is not synced. */
         @WithDefault("2")
         int retryAfterSeconds();
-    }
-
-    interface Health {
-        /** Liveness goes DOWN when an informer's watch has been failing for longer than this. */
-        @WithDefault("5m")
-        Duration watchFailureGrace();
     }
 
     interface Insight {
@@ -80,7 +101,7 @@ public interface WatchkeeperConfig {
          * own namespace, or a list of names.
          */
         @WithDefault("*")
-        java.util.List<String> namespaces();
+        List<String> namespaces();
 
         Pods pods();
 
@@ -112,17 +133,50 @@ public interface WatchkeeperConfig {
         @WithDefault("30s")
         Duration bookmarkInterval();
 
-        /** Changes kept per informer for stream clients that resume; older resumes get a new snapshot. */
-        @WithDefault("1000")
-        int replayBuffer();
+        /**
+         * Bytes (of JSON) of changes kept per informer for stream clients that resume, only while a stream client follows
+         * the informer or for {@code replay-retention} after the last one left or the last HTTP list; older resumes get a
+         * new snapshot.
+         */
+        @WithDefault("4M")
+        MemorySize replayBufferSize();
 
-        /** Messages queued per stream client; a client that falls this far behind is told why and disconnected. */
-        @WithDefault("1000")
-        int clientQueue();
+        /** How long the replay buffer is kept after the last stream client left, so that a reconnecting one can resume. */
+        @WithDefault("2m")
+        Duration replayRetention();
+
+        /**
+         * Bytes queued per stream client (messages not yet taken by the client); a client that falls this far behind is
+         * told why and disconnected. A single message larger than this (a big snapshot) is sent when nothing else is queued.
+         */
+        @WithDefault("32M")
+        MemorySize clientQueueSize();
+
+        /** Subscriptions one connection may hold. */
+        @WithDefault("50")
+        int maxSubscriptionsPerClient();
+
+        /** Stream connections one user (as TokenReview names them) may hold at once. */
+        @WithDefault("10")
+        int maxConnectionsPerUser();
+
+        /** Stream connections in all, authenticated or not. */
+        @WithDefault("500")
+        int maxConnections();
 
         /** How long a new connection may take to authenticate (its first message) before it is closed. */
         @WithDefault("10s")
         Duration authTimeout();
+    }
+
+    interface Watches {
+        /**
+         * Distinct informers (questions: resource, namespace, selectors) that the ResourceWatches of one namespace may
+         * hold; a watch whose question would be one more gets Ready=False (InformerQuotaExceeded) and starts nothing.
+         * ClusterResourceWatches, which only cluster administrators create, have no quota.
+         */
+        @WithDefault("10")
+        int informersPerNamespace();
     }
 
     interface Demo {
@@ -141,7 +195,22 @@ public interface WatchkeeperConfig {
     }
 
     enum AuthMode {
+        auto,
         tokenreview,
-        none
+        none;
+
+        /**
+         * Whether callers' tokens are checked, talking to the embedded demo cluster or not.
+         *
+         * @throws IllegalStateException for {@code none} against a real cluster, saying what to do
+         */
+        public boolean checksTokens(boolean demoCluster) {
+            if (this == none && !demoCluster) {
+                throw new IllegalStateException("watchkeeper.api.auth=none is allowed only with the embedded demo cluster "
+                        + "(watchkeeper.demo.cluster): against a real cluster every caller must show a token. Remove the setting: "
+                        + "the default, auto, checks tokens against a real cluster and not with the demo cluster.");
+            }
+            return this == tokenreview || !demoCluster;
+        }
     }
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import java.util.function.IntConsumer;
 import java.util.function.UnaryOperator;
 
 import jakarta.annotation.PreDestroy;
@@ -49,7 +50,7 @@ public class InformerHub {
     private final InformerStarter starter;
     private final InformerMetrics metrics;
     private final Clock clock;
-    private final int replayBuffer;
+    private final Timeline.Budget replay;
     private final InformerSupervisor supervisor;
     private final RequestRouter requests;
     private final InformerSampler sampler;
@@ -68,20 +69,20 @@ public class InformerHub {
     @Inject
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
         this(hubClient(operatorClient, counter), metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(),
-                counter, config.stream().replayBuffer());
+                counter, new Timeline.Budget(config.stream().replayBufferSize().asLongValue(), config.stream().replayRetention()));
     }
 
     /** @param client the hub's own client (with {@link RequestCounter#forHubClient()}, to count its requests) */
     InformerHub(KubernetesClient client, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
-            RequestCounter counter, int replayBuffer) {
-        this(new Fabric8Informers(client), client, metrics, clock, retryInitial, retryMax, replayBuffer, scheduler());
+            RequestCounter counter, Timeline.Budget replay) {
+        this(new Fabric8Informers(client), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
         counter.listen(r -> requests.sent(r, informers.values()), (r, code) -> requests.refused(r, code, informers.values()));
         scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);
     }
 
     private InformerHub(InformerStarter starter, KubernetesClient client, InformerMetrics metrics, Clock clock, Duration retryInitial,
-            Duration retryMax, int replayBuffer, ScheduledExecutorService scheduler) {
-        this(starter, client, metrics, clock, retryInitial, retryMax, replayBuffer,
+            Duration retryMax, Timeline.Budget replay, ScheduledExecutorService scheduler) {
+        this(starter, client, metrics, clock, retryInitial, retryMax, replay,
                 (delay, task) -> scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS), scheduler::execute, scheduler);
     }
 
@@ -90,17 +91,17 @@ public class InformerHub {
      * ones (a sample after a sync) to {@code soon}; no sampling thread, no client.
      */
     InformerHub(InformerStarter starter, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
-            int replayBuffer, BiConsumer<Duration, Runnable> later, Executor soon) {
-        this(starter, null, metrics, clock, retryInitial, retryMax, replayBuffer, later, soon, null);
+            Timeline.Budget replay, BiConsumer<Duration, Runnable> later, Executor soon) {
+        this(starter, null, metrics, clock, retryInitial, retryMax, replay, later, soon, null);
     }
 
     private InformerHub(InformerStarter starter, KubernetesClient client, InformerMetrics metrics, Clock clock, Duration retryInitial,
-            Duration retryMax, int replayBuffer, BiConsumer<Duration, Runnable> later, Executor soon, ScheduledExecutorService scheduler) {
+            Duration retryMax, Timeline.Budget replay, BiConsumer<Duration, Runnable> later, Executor soon, ScheduledExecutorService scheduler) {
         this.starter = starter;
         this.client = client;
         this.metrics = metrics;
         this.clock = clock;
-        this.replayBuffer = replayBuffer;
+        this.replay = replay;
         this.scheduler = scheduler;
         this.later = later;
         this.soon = soon;
@@ -160,6 +161,31 @@ public class InformerHub {
     }
 
     /**
+     * {@link #assign}, unless the consumers whose ids start with {@code group} (a tenant's watches) would then hold more
+     * than {@code limit} distinct informers: then {@code consumerId} is refused, holds nothing, and nothing is started.
+     *
+     * @return the informers held, or empty when refused; {@code heldByGroup} receives how many the group holds without
+     *         this consumer
+     */
+    public synchronized Optional<Map<InformerKey, SharedInformer>> assignWithin(String group, int limit, String consumerId,
+            Map<InformerKey, ApiResource> wanted, InformerListener listener, IntConsumer heldByGroup) {
+        Set<InformerKey> others = new HashSet<>();
+        held.forEach((id, keys) -> {
+            if (id.startsWith(group) && !id.equals(consumerId)) {
+                others.addAll(keys);
+            }
+        });
+        heldByGroup.accept(others.size());
+        Set<InformerKey> total = new HashSet<>(others);
+        total.addAll(wanted.keySet());
+        if (total.size() > limit) {
+            releaseAll(consumerId);
+            return Optional.empty();
+        }
+        return Optional.of(assign(consumerId, wanted, listener));
+    }
+
+    /**
      * Makes {@code consumerId} a consumer of the informer for {@code key} that a built-in controller is about to hand
      * over ({@link #adopt}), without starting one of the hub's own meanwhile: until then it reads as SYNCING. Used by a
      * controller whose secondaries are another controller's primaries, so that start-up opens one list and watch, not
@@ -192,7 +218,7 @@ public class InformerHub {
     }
 
     private SharedInformer newInformer(InformerKey key, ApiResource resource) {
-        SharedInformer si = new SharedInformer(key, resource, clock, metrics, replayBuffer);
+        SharedInformer si = new SharedInformer(key, resource, clock, metrics, replay);
         informers.put(key, si);
         return si;
     }
@@ -306,6 +332,7 @@ public class InformerHub {
     /** Looks at every informer and tells consumers about state changes (once a second, and after each sync). */
     void sample() {
         sampler.sample();
+        informers.values().forEach(si -> si.timeline().releaseLogIfUnneeded()); // retention runs out on quiet informers too
     }
 
     @PreDestroy

@@ -52,12 +52,12 @@ public final class SharedInformer {
     /** The controller whose primary informer is the backend, when adopted. */
     private volatile String adoptedBy;
 
-    SharedInformer(InformerKey key, ApiResource resource, Clock clock, InformerMetrics metrics, int replayBuffer) {
+    SharedInformer(InformerKey key, ApiResource resource, Clock clock, InformerMetrics metrics, Timeline.Budget replay) {
         this.key = key;
         this.resource = resource;
         this.clock = clock;
         this.metrics = metrics;
-        this.timeline = new Timeline(replayBuffer, this::written);
+        this.timeline = new Timeline(replay, clock, this::written);
     }
 
     public InformerKey key() {

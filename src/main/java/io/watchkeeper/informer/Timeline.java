@@ -1,5 +1,8 @@
 package io.watchkeeper.informer;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -15,6 +18,7 @@ import java.util.stream.Stream;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * What one shared informer publishes, and how it got there: the objects readers see, the ordered changes since the
@@ -33,11 +37,33 @@ import io.fabric8.kubernetes.client.informers.cache.ItemStore;
  * Everything that changes the published state, the log or the observers happens under this object's lock, so a
  * snapshot or a replay and the registration of its observer are one step: the observer gets exactly the changes after
  * it, never one twice, never one missing.
+ * <p>
+ * The log is kept only while it may be needed: while anyone follows the timeline, and for {@link Budget#retention}
+ * after the last follower left or the last read (so that a reconnecting client, or one that listed over HTTP, can
+ * resume). It holds each change as its JSON, and at most {@link Budget#bytes} of it: whoever may change the watched
+ * objects moves the heap by at most that much per timeline, whatever the size or rate of the changes.
  */
 public final class Timeline {
 
-    /** One change. {@code type} is ADDED, MODIFIED or DELETED; the object is the cache's own: never modify it. */
-    public record Change(String type, long seq, HasMetadata object) {
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+    /** What a logged change costs beyond its JSON: the record, its strings' headers, the deque's slot. */
+    static final int CHANGE_OVERHEAD = 96;
+
+    /**
+     * One change: {@code type} is ADDED, MODIFIED or DELETED; {@code json} is the object after it (before it, for
+     * DELETED), serialized once for every follower.
+     */
+    public record Change(String type, long seq, String json) {
+        long bytes() {
+            return json.length() + CHANGE_OVERHEAD;
+        }
+    }
+
+    /**
+     * @param bytes     JSON bytes of changes kept for followers that resume
+     * @param retention how long the log is kept after the last follower left, or after the last read
+     */
+    public record Budget(long bytes, Duration retention) {
     }
 
     /** Where a follower is: it has every change of {@code epoch} up to {@code seq}. */
@@ -96,9 +122,13 @@ public final class Timeline {
         CLOSED
     }
 
-    private final int capacity;
+    private final Budget budget;
+    private final Clock clock;
     private final WriteListener writes;
     private final ArrayDeque<Change> log = new ArrayDeque<>();
+    private long loggedBytes;
+    /** The log is kept while there are observers, and until this instant after the last one left or the last read. */
+    private Instant keepUntil = Instant.MIN;
     private final Set<Observer> observers = new LinkedHashSet<>();
     private Source<?> source;
     private volatile State state = State.EMPTY;
@@ -109,9 +139,9 @@ public final class Timeline {
     private volatile View published = View.EMPTY;
     private volatile String listResourceVersion = "";
 
-    /** @param capacity changes kept for followers that resume */
-    public Timeline(int capacity, WriteListener writes) {
-        this.capacity = capacity;
+    public Timeline(Budget budget, Clock clock, WriteListener writes) {
+        this.budget = budget;
+        this.clock = clock;
         this.writes = writes;
     }
 
@@ -148,7 +178,7 @@ public final class Timeline {
         state = State.CLOSED;
         source = null;
         published = View.EMPTY;
-        log.clear();
+        clearLog();
         endEpoch(true);
     }
 
@@ -197,6 +227,7 @@ public final class Timeline {
         if (!published()) {
             return Optional.empty();
         }
+        keepLog(); // whoever read the position may come back to resume from it
         return Optional.of(new Snapshot(position(), published.objects().values().stream().filter(filter).toList()));
     }
 
@@ -232,11 +263,47 @@ public final class Timeline {
     }
 
     public synchronized void unobserve(Observer observer) {
-        observers.remove(observer);
+        if (observers.remove(observer) && observers.isEmpty()) {
+            keepLog();
+        }
     }
 
     synchronized int logged() {
         return log.size();
+    }
+
+    /** Bytes of JSON (characters, one byte each in memory for the ASCII JSON mostly is) in the replay log. */
+    public synchronized long loggedBytes() {
+        return loggedBytes;
+    }
+
+    /** Drops the log once nobody follows and the retention has run out; on a write, or on the hub's tick when quiet. */
+    public synchronized void releaseLogIfUnneeded() {
+        if (!log.isEmpty() && !logNeeded()) {
+            clearLog();
+            coveredFrom = seq;
+        }
+    }
+
+    /** An object as stream messages carry it: the same serialisation for snapshots and changes. */
+    public static String json(HasMetadata object) {
+        return JSON.asJson(object);
+    }
+
+    private void keepLog() {
+        Instant until = clock.instant().plus(budget.retention());
+        if (until.isAfter(keepUntil)) {
+            keepUntil = until;
+        }
+    }
+
+    private boolean logNeeded() {
+        return !observers.isEmpty() || clock.instant().isBefore(keepUntil);
+    }
+
+    private void clearLog() {
+        log.clear();
+        loggedBytes = 0;
     }
 
     synchronized State state() {
@@ -260,13 +327,16 @@ public final class Timeline {
         published = from.view();
         listResourceVersion = from.listResourceVersion == null ? "" : from.listResourceVersion;
         epoch = Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
-        log.clear();
+        clearLog();
         coveredFrom = seq;
         state = State.CURRENT;
     }
 
     private void endEpoch(boolean closed) {
         List<Observer> ended = new ArrayList<>(observers);
+        if (!ended.isEmpty()) {
+            keepLog(); // they come back, from a snapshot of the next epoch, and resume from it
+        }
         observers.clear();
         ended.forEach(o -> endEpochOf(o, closed));
     }
@@ -317,25 +387,40 @@ public final class Timeline {
                 return previous; // a source that is no longer ours
             }
             if (state == State.CURRENT) {
-                Change c = new Change(type, ++seq, current != null ? current : previous);
-                log.addLast(c);
-                if (log.size() > capacity) {
-                    coveredFrom = log.removeFirst().seq();
-                }
-                Position after = position();
-                for (Observer o : List.copyOf(observers)) {
-                    try {
-                        o.onChange(c, after);
-                    } catch (RuntimeException e) {
-                        // an observer that cannot take a change must not cost the others theirs: it starts over
-                        observers.remove(o);
-                        endEpochOf(o, false);
-                    }
+                ++seq;
+                if (logNeeded()) {
+                    logAndTell(type, current != null ? current : previous);
+                } else {
+                    // nobody follows (so nobody to tell), nobody may resume: no log, no resume from before this change
+                    clearLog();
+                    coveredFrom = seq;
                 }
             }
         }
         writes.written(type.toLowerCase(java.util.Locale.ROOT), previous, current);
         return previous;
+    }
+
+    /** Logs the change just numbered, within the budget, and tells the observers; under the lock. */
+    private void logAndTell(String type, HasMetadata object) {
+        Change c = new Change(type, seq, json(object));
+        log.addLast(c);
+        loggedBytes += c.bytes();
+        while (loggedBytes > budget.bytes() && !log.isEmpty()) {
+            Change evicted = log.removeFirst();
+            loggedBytes -= evicted.bytes();
+            coveredFrom = evicted.seq();
+        }
+        Position after = position();
+        for (Observer o : List.copyOf(observers)) {
+            try {
+                o.onChange(c, after);
+            } catch (RuntimeException e) {
+                // an observer that cannot take a change must not cost the others theirs: it starts over
+                observers.remove(o);
+                endEpochOf(o, false);
+            }
+        }
     }
 
     private static boolean sameVersion(HasMetadata a, HasMetadata b) {

@@ -29,6 +29,9 @@ public final class MetricNames {
     public static final String STREAM_SUBSCRIPTIONS = "watchkeeper.stream.subscriptions";
     public static final String STREAM_MESSAGES = "watchkeeper.stream.messages";
     public static final String STREAM_CLIENTS_DROPPED = "watchkeeper.stream.clients.dropped";
+    public static final String STREAM_REFUSALS = "watchkeeper.stream.refusals";
+    public static final String WATCH_REFUSALS = "watchkeeper.watch.refusals";
+    public static final String AUTH_REFUSALS = "watchkeeper.auth.refusals";
 
     /** API group and plural, such as {@code pods} or {@code deployments.apps}. */
     public static final String TAG_RESOURCE = "resource";

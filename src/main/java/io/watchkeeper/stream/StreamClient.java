@@ -1,23 +1,30 @@
 package io.watchkeeper.stream;
 
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.util.RawValue;
 
 import io.watchkeeper.web.CallerAuth.Caller;
 
 /**
- * One connected stream client: who it is, its subscriptions, and its bounded outbound queue. Anything may offer a
- * message (informer threads included) and never waits: messages are serialised and sent one at a time by a pump on the
- * stream's own executor. A client whose queue is full is told why and disconnected; it never slows anybody else.
+ * One connected stream client: who it is, its subscriptions, and its outbound queue, bounded in bytes. Anything may
+ * offer a message (informer threads included) and never waits. A snapshot is serialised by whoever offers it (the
+ * subscribing client's own thread); a change carries its object's JSON, written once by its informer, and only its
+ * small envelope is written when it is sent. Messages go out one at a time per client, by a pump on the stream's
+ * sender executor, which never does heavy work. A client whose queue is full is told why and disconnected; it never
+ * slows anybody else.
  */
 final class StreamClient {
 
@@ -31,26 +38,46 @@ final class StreamClient {
     }
 
     static final int CLOSE_POLICY = 1008;
+    static final int CLOSE_SERVER_ERROR = 1011;
     static final int CLOSE_TRY_LATER = 1013;
 
     private final String id;
+    /** The client's address, by which connections that have not authenticated yet are counted. */
+    final String address;
     private final Transport transport;
     private final ObjectMapper json;
     private final Executor executor;
     private final StreamMetrics metrics;
-    private final ArrayBlockingQueue<Map<String, Object>> queue;
+    private final long queueBytes;
+    private final ConcurrentLinkedQueue<Outgoing> queue = new ConcurrentLinkedQueue<>();
+    /** Bytes queued and in flight (offered, not yet written to the connection). */
+    private final AtomicLong queued = new AtomicLong();
+    /** Whether a message larger than the bound is queued or being written (not counted in {@link #queued}). */
+    private final AtomicBoolean oversized = new AtomicBoolean();
     private final AtomicBoolean sending = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<String, StreamSubscription> subscriptions = new ConcurrentHashMap<>();
     volatile Caller caller;
+    /** The bearer token the client authenticated with, to check again while it streams; never logged. */
+    volatile String token;
 
-    StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, int queueCapacity, StreamMetrics metrics) {
+    /** A message waiting to be sent: what it counts against the bound, or whether it is the one oversized message. */
+    private record Outgoing(String type, long counted, boolean oversized, Supplier<Optional<String>> text) {
+    }
+
+    StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, long queueBytes, StreamMetrics metrics) {
+        this(id, "", transport, json, executor, queueBytes, metrics);
+    }
+
+    StreamClient(String id, String address, Transport transport, ObjectMapper json, Executor executor, long queueBytes,
+            StreamMetrics metrics) {
         this.id = id;
+        this.address = address;
         this.transport = transport;
         this.json = json;
         this.executor = executor;
         this.metrics = metrics;
-        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.queueBytes = queueBytes;
     }
 
     String id() {
@@ -61,24 +88,92 @@ final class StreamClient {
         return closed.get();
     }
 
-    /** Queues a message; a client that cannot keep up is cut off instead. Never blocks. */
+    /**
+     * Queues a message, serialised when its turn comes: a change's object is already JSON ({@link RawValue}, written once
+     * for all the clients of its informer), so the informer thread that offers it only counts its size. A client that
+     * cannot keep up is cut off instead. Never blocks.
+     */
     void offer(Map<String, Object> message) {
+        long size = 64;
+        for (Object v : message.values()) {
+            if (v instanceof RawValue raw && raw.rawValue() instanceof String text) {
+                size += text.length();
+            } else if (v instanceof String text) {
+                size += text.length() + 16;
+            }
+        }
+        enqueue(String.valueOf(message.get("type")), size, () -> serialize(message));
+    }
+
+    /** The message as it goes out; empty (and logged) when it cannot be serialised. */
+    Optional<String> serialize(Map<String, Object> message) {
+        try {
+            return Optional.of(json.writeValueAsString(message));
+        } catch (JsonProcessingException e) {
+            LOG.warnf("Stream client %s: a %s message could not be serialised (%s); skipped", id, message.get("type"), e.getOriginalMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Queues a message serialised by whoever offers it (a snapshot, by the subscribing client's own thread). */
+    void offer(String type, String text) {
+        enqueue(type, text.length(), () -> Optional.of(text));
+    }
+
+    /**
+     * Counts a message against the bound and queues it, or cuts the client off. A message that alone is larger than the
+     * bound (a big snapshot) is taken when no other such message is queued or being written, and is not counted: the
+     * changes and bookmarks that follow it may fill the bound behind it, so that a client that keeps up can always be
+     * served; at most one such message and the bound are held for a client.
+     */
+    private void enqueue(String type, long size, Supplier<Optional<String>> text) {
         if (closed.get()) {
             return;
         }
-        if (!queue.offer(message)) {
-            cutOff(429, "TooSlow", "The client did not read its messages fast enough (" + queue.size()
-                    + " queued); reconnect with the last resourceVersion to resume.");
+        boolean big = size > queueBytes && oversized.compareAndSet(false, true);
+        if (!big) {
+            long total = queued.addAndGet(size);
+            if (total > queueBytes) {
+                queued.addAndGet(-size);
+                cutOff(429, "TooSlow", "The client did not read its messages fast enough (" + (total - size) / 1024
+                        + " KiB queued, " + queueBytes / 1024 + " KiB allowed); reconnect with the last resourceVersion to resume.");
+                return;
+            }
+        }
+        queue.add(new Outgoing(type, big ? 0 : size, big, text));
+        if (closed.get()) {
+            drain(); // raced with a close: nothing stays behind
             return;
         }
         executor.execute(this::pump);
+    }
+
+    /** Bytes offered and not yet written (an oversized message not counted). */
+    long queuedBytes() {
+        return queued.get();
+    }
+
+    /** A message has been written, skipped or dropped: it no longer counts. */
+    private void done(Outgoing o) {
+        if (o.oversized()) {
+            oversized.set(false);
+        } else {
+            queued.addAndGet(-o.counted());
+        }
+    }
+
+    /** Drops what is queued, each message uncounted as it goes; one being written is uncounted when it completes. */
+    private void drain() {
+        for (Outgoing o = queue.poll(); o != null; o = queue.poll()) {
+            done(o);
+        }
     }
 
     private void pump() {
         if (closed.get() || !sending.compareAndSet(false, true)) {
             return;
         }
-        Map<String, Object> next = queue.poll();
+        Outgoing next = queue.poll();
         if (next == null) {
             sending.set(false);
             if (!queue.isEmpty()) {
@@ -86,22 +181,21 @@ final class StreamClient {
             }
             return;
         }
-        String text;
-        try {
-            text = json.writeValueAsString(next);
-        } catch (JsonProcessingException e) {
-            LOG.warnf("Stream client %s: a message could not be serialised (%s); skipped", id, e.getOriginalMessage());
+        Optional<String> text = next.text().get();
+        if (text.isEmpty()) { // could not be serialised (logged): skipped
+            done(next);
             sending.set(false);
             executor.execute(this::pump);
             return;
         }
-        transport.send(text).whenComplete((v, t) -> {
+        transport.send(text.get()).whenComplete((v, t) -> {
+            done(next);
             sending.set(false);
             if (t != null) {
                 close();
                 return;
             }
-            metrics.sent(String.valueOf(next.get("type")));
+            metrics.sent(next.type());
             executor.execute(this::pump);
         });
     }
@@ -111,7 +205,7 @@ final class StreamClient {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        queue.clear();
+        drain();
         metrics.dropped(reason);
         LOG.infof("Stream client %s (%s) disconnected: %s", id, caller == null ? "unauthenticated" : caller.user(), reason);
         try {
@@ -123,15 +217,18 @@ final class StreamClient {
         subscriptions.values().forEach(StreamSubscription::cancel);
     }
 
-    /** 1008 (policy) for authentication failures, 1013 (try again later) for a client that fell behind. */
+    /**
+     * 1008 (policy) for authentication failures, 1011 (server error) for the operator's own failure, 1013 (try again
+     * later) for a client that fell behind or over a limit.
+     */
     private static int closeCode(int code) {
-        return code == 401 ? CLOSE_POLICY : CLOSE_TRY_LATER;
+        return code == 401 ? CLOSE_POLICY : code == 500 ? CLOSE_SERVER_ERROR : CLOSE_TRY_LATER;
     }
 
     /** The connection is gone (or going): stop everything. */
     void close() {
         closed.set(true);
-        queue.clear();
+        drain();
         subscriptions.values().forEach(StreamSubscription::cancel);
     }
 }

@@ -10,7 +10,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
-/** The stream's meters: connected clients, subscriptions, messages sent by type, clients dropped by reason. */
+/**
+ * The stream's meters: connected clients, subscriptions, messages sent by type, clients dropped by reason, connections
+ * and subscriptions refused by reason.
+ */
 @ApplicationScoped
 public class StreamMetrics {
 
@@ -28,6 +31,11 @@ public class StreamMetrics {
 
     void sent(String type) {
         registry.counter(STREAM_MESSAGES, TAG_MESSAGE, type).increment();
+    }
+
+    /** A connection or subscription refused before it began (over a limit, a foreign origin). */
+    void refused(String reason) {
+        registry.counter(STREAM_REFUSALS, TAG_REASON, reason).increment();
     }
 
     void dropped(String reason) {

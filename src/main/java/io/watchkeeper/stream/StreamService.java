@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.annotation.PreDestroy;
@@ -31,12 +33,14 @@ import io.watchkeeper.watch.WatchRegistry.Entry;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 import io.watchkeeper.web.ApiException;
 import io.watchkeeper.web.CallerAuth;
+import io.watchkeeper.web.CallerAuth.Caller;
 import io.watchkeeper.web.WatchAccess;
 
 /**
  * The stream protocol, apart from the WebSocket plumbing ({@link StreamSocket}): authentication by first message,
- * subscriptions with the same rights check as the HTTP reads, snapshots or resumes from the informers' change logs,
- * bookmarks, and the clients' bounded queues.
+ * subscriptions with the same rights check as the HTTP reads (plus {@code watch}), snapshots or resumes from the
+ * informers' change logs, bookmarks, the clients' bounded queues, and the limits that keep one client from hurting
+ * another: connections in all and per user, subscriptions per connection, and tokens checked again while they stream.
  */
 @ApplicationScoped
 public class StreamService {
@@ -51,7 +55,10 @@ public class StreamService {
     private final WatchkeeperConfig.Stream config;
     private final int retryAfter;
     private final Map<String, StreamClient> clients = new ConcurrentHashMap<>();
+    /** Hands messages to connections: writes no more than a change's small envelope, never waits for the API server. */
     private final ExecutorService senders;
+    /** Everything else off the informer and I/O threads: new snapshots after a relist, checks, token reviews. */
+    private final ExecutorService work;
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "watchkeeper-stream-timer"));
 
     @Inject
@@ -65,17 +72,47 @@ public class StreamService {
         this.metrics = metrics;
         this.config = config.stream();
         AtomicInteger n = new AtomicInteger();
-        this.senders = Executors.newFixedThreadPool(2, r -> daemon(r, "watchkeeper-stream-" + n.incrementAndGet()));
+        this.senders = Executors.newFixedThreadPool(2, r -> daemon(r, "watchkeeper-stream-send-" + n.incrementAndGet()));
+        AtomicInteger w = new AtomicInteger();
+        this.work = Executors.newFixedThreadPool(2, r -> daemon(r, "watchkeeper-stream-work-" + w.incrementAndGet()));
         metrics.bind(() -> clients);
+        // Checks ask the API server (access and token reviews): they run on the work threads, one round at a time, so
+        // that an API server that answers slowly delays the next round rather than piling rounds up.
         long every = this.config.bookmarkInterval().toMillis();
-        timers.scheduleWithFixedDelay(this::bookmarks, every, every, TimeUnit.MILLISECONDS);
+        AtomicBoolean bookmarking = new AtomicBoolean();
+        timers.scheduleWithFixedDelay(() -> once(bookmarking, this::bookmarks), every, every, TimeUnit.MILLISECONDS);
+        long recheck = config.api().decisionCacheTtl().toMillis();
+        AtomicBoolean rechecking = new AtomicBoolean();
+        timers.scheduleWithFixedDelay(() -> once(rechecking, this::recheckTokens), recheck, recheck, TimeUnit.MILLISECONDS);
     }
 
-    void opened(String id, StreamClient.Transport transport) {
-        StreamClient client = new StreamClient(id, transport, json, senders, config.clientQueue(), metrics);
-        clients.put(id, client);
+    /** Whether another connection may open (before the WebSocket upgrade): {@code watchkeeper.stream.max-connections}. */
+    boolean roomForAnotherConnection() {
+        return clients.size() < config.maxConnections();
+    }
+
+    /** A connection opened from {@code address}. */
+    void opened(String id, String address, StreamClient.Transport transport) {
+        StreamClient client = new StreamClient(id, address, transport, json, senders, config.clientQueueSize().asLongValue(), metrics);
+        long waiting;
+        synchronized (clients) {
+            waiting = clients.values().stream().filter(c -> c.caller == null && !c.closed() && c.address.equals(address)).count();
+            clients.put(id, client);
+        }
+        if (clients.size() > config.maxConnections()) { // upgrades checked at the same moment may all have passed
+            metrics.refused("TooManyConnections");
+            client.cutOff(503, "TooManyConnections", "The operator holds " + config.maxConnections()
+                    + " stream connections, the most it may (watchkeeper.stream.max-connections); try again later.");
+            return;
+        }
+        if (auth.enabled() && waiting >= config.maxConnectionsPerUser()) {
+            metrics.refused("TooManyConnections");
+            client.cutOff(429, "TooManyConnections", waiting + " connections from " + address + " have not authenticated yet, the "
+                    + "most one address may hold (watchkeeper.stream.max-connections-per-user); authenticate them, or close some.");
+            return;
+        }
         if (!auth.enabled()) {
-            client.caller = auth.authenticate(null);
+            client.caller = auth.authenticate(null, "");
             client.offer(Map.of("type", "READY", "user", client.caller.user()));
             return;
         }
@@ -90,8 +127,11 @@ public class StreamService {
         Optional.ofNullable(clients.remove(id)).ifPresent(StreamClient::close);
     }
 
-    /** One message from a client. Runs on a worker thread: TokenReview and SubjectAccessReview may be called. */
-    void received(String id, String text) {
+    /**
+     * One message from a client at {@code address}. Runs on a worker thread: TokenReview and SubjectAccessReview may be
+     * called.
+     */
+    void received(String id, String address, String text) {
         StreamClient client = clients.get(id);
         if (client == null || client.closed()) {
             return;
@@ -107,7 +147,7 @@ public class StreamService {
         String subscription = m.hasNonNull("id") ? m.path("id").asText() : null;
         try {
             if ("AUTH".equals(type)) {
-                authenticate(client, m.path("token").asText(""));
+                authenticate(client, address, m.path("token").asText(""));
             } else if (client.caller == null) {
                 throw new ApiException(401, "Unauthorized", "Send {\"type\":\"AUTH\",\"token\":\"<bearer token>\"} first.");
             } else if ("SUBSCRIBE".equals(type)) {
@@ -118,23 +158,47 @@ public class StreamService {
                 throw new ApiException(400, "BadRequest", "Unknown message type \"" + type + "\": AUTH, SUBSCRIBE or UNSUBSCRIBE.");
             }
         } catch (ApiException e) {
-            if (e.code() == 401) {
-                client.cutOff(401, "Unauthorized", e.getMessage()); // says why, then closes
+            if (e.code() == 401 || e.code() == 429 && client.caller == null) {
+                client.cutOff(e.code(), e.reason(), e.getMessage()); // says why, then closes
             } else {
                 client.offer(error(subscription, e.code(), e.reason(), e.getMessage()));
             }
         }
     }
 
-    private void authenticate(StreamClient client, String token) {
+    private void authenticate(StreamClient client, String address, String token) {
         if (!auth.enabled()) {
             return; // READY was sent on open; a page with a token left over from elsewhere is welcome too
         }
         if (client.caller != null) {
             throw new ApiException(400, "BadRequest", "Already authenticated as " + client.caller.user() + ".");
         }
-        client.caller = auth.authenticate("Bearer " + token);
-        client.offer(Map.of("type", "READY", "user", client.caller.user()));
+        Caller caller = auth.authenticate("Bearer " + token, address);
+        long theirs;
+        synchronized (clients) { // counted and taken in one step, so that simultaneous AUTHs cannot both take the last place
+            theirs = clients.values().stream().filter(c -> c.caller != null && !c.closed() && c.caller.user().equals(caller.user())).count();
+            if (theirs < config.maxConnectionsPerUser()) {
+                client.token = token;
+                client.caller = caller;
+            }
+        }
+        if (client.caller == null) {
+            client.cutOff(429, "TooManyConnections", "User \"" + caller.user() + "\" has " + theirs + " stream connections, the most "
+                    + "one user may (watchkeeper.stream.max-connections-per-user); close one, or subscribe to several watches on one.");
+            return;
+        }
+        client.offer(Map.of("type", "READY", "user", caller.user()));
+    }
+
+    /** Every decision-cache-ttl: a stream whose token is no longer valid (expired, revoked) ends with 401. */
+    private void recheckTokens() {
+        for (StreamClient c : clients.values()) {
+            String token = c.token;
+            if (token != null && !c.closed() && !auth.stillValid(token)) {
+                c.cutOff(401, "Unauthorized", "The token this stream authenticated with is no longer valid (expired or revoked); "
+                        + "authenticate again with a new one.");
+            }
+        }
     }
 
     private void subscribe(StreamClient client, String id, JsonNode m) {
@@ -144,6 +208,11 @@ public class StreamService {
         if (client.subscriptions.containsKey(id)) {
             throw new ApiException(409, "AlreadyExists", "Subscription " + id + " exists; UNSUBSCRIBE it first.");
         }
+        if (client.subscriptions.size() >= config.maxSubscriptionsPerClient()) {
+            metrics.refused("TooManySubscriptions");
+            throw new ApiException(429, "TooManySubscriptions", "This connection has " + client.subscriptions.size()
+                    + " subscriptions, the most one may (watchkeeper.stream.max-subscriptions-per-client); UNSUBSCRIBE one first.");
+        }
         JsonNode w = m.path("watch");
         Kind kind;
         try {
@@ -152,11 +221,11 @@ public class StreamService {
             throw new ApiException(400, "BadRequest", "watch.kind is ResourceWatch or ClusterResourceWatch.");
         }
         String ns = kind == Kind.ResourceWatch ? w.path("namespace").asText(null) : null;
-        Entry entry = access.readable(client.caller, kind, ns, w.path("name").asText(""));
+        Entry entry = access.followable(client.caller, kind, ns, w.path("name").asText(""));
         List<InformerKey> keys = ResumeToken.order(entry.keys());
         StreamSubscription s = new StreamSubscription(id, client, kind, ns, entry.name(), keys, informers(keys).orElseThrow(
                 () -> new ApiException(503, "NotSynced", "The cache for " + kind + " " + entry.name() + " is starting.", retryAfter)),
-                senders, this::informerGone);
+                work, this::informerGone);
         client.subscriptions.put(id, s);
         String from = m.hasNonNull("resourceVersion") ? m.path("resourceVersion").asText() : null;
         s.start(from);
@@ -207,7 +276,7 @@ public class StreamService {
      */
     private Optional<StreamSubscription> check(StreamClient c, StreamSubscription s) {
         try {
-            Entry now = access.permitted(c.caller, s.kind(), s.namespace(), s.name());
+            Entry now = access.permitted(c.caller, s.kind(), s.namespace(), s.name(), true);
             if (!ResumeToken.order(now.keys()).equals(s.keys())) {
                 throw new ApiException(404, "Changed", s.kind() + " " + s.name()
                         + " now asks a different question (its resource, selector or namespaces changed); subscribe again for a new snapshot.");
@@ -273,9 +342,28 @@ public class StreamService {
         return t;
     }
 
+    /** Runs {@code task} on the work threads unless its last run is still going. */
+    private void once(AtomicBoolean running, Runnable task) {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            work.execute(() -> {
+                try {
+                    task.run();
+                } finally {
+                    running.set(false);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            running.set(false); // shutting down
+        }
+    }
+
     @PreDestroy
     void shutdown() {
         timers.shutdownNow();
+        work.shutdownNow();
         senders.shutdownNow();
     }
 }

@@ -23,7 +23,7 @@ public class StreamSocket {
 
     @OnOpen
     void open(WebSocketConnection connection) {
-        service.opened(connection.id(), new StreamClient.Transport() {
+        service.opened(connection.id(), host(connection.handshakeRequest().remoteAddress()), new StreamClient.Transport() {
             @Override
             public CompletionStage<Void> send(String text) {
                 return connection.sendText(text).subscribeAsCompletionStage();
@@ -40,7 +40,16 @@ public class StreamSocket {
 
     @OnTextMessage
     void message(WebSocketConnection connection, String text) {
-        service.received(connection.id(), text);
+        service.received(connection.id(), host(connection.handshakeRequest().remoteAddress()), text);
+    }
+
+    /** The host part of the peer's {@code host:port}. */
+    static String host(String address) {
+        if (address == null) {
+            return "";
+        }
+        int colon = address.lastIndexOf(':');
+        return colon > 0 ? address.substring(0, colon) : address;
     }
 
     @OnClose

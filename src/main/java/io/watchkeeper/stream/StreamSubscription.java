@@ -10,6 +10,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 
+import com.fasterxml.jackson.databind.util.RawValue;
+
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.informer.InformerKey;
 import io.watchkeeper.informer.ResumeToken;
@@ -163,6 +165,22 @@ final class StreamSubscription {
                 waiting.add(i);
             }
         }
+        // The SNAPSHOT is serialised here, on the subscribing thread and off every lock: an informer telling this
+        // subscription about a change meanwhile never waits for it (the change waits in `pending`, and follows).
+        Optional<String> text = Optional.empty();
+        Position[] at = null;
+        if (waiting.isEmpty()) {
+            at = snapshots.stream().map(Timeline.Snapshot::position).toArray(Position[]::new);
+            List<HasMetadata> items = new ArrayList<>();
+            snapshots.forEach(s -> items.addAll(s.items()));
+            items.sort(Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
+                    .thenComparing(o -> o.getMetadata().getName()));
+            Map<String, Object> snapshot = message("SNAPSHOT");
+            snapshot.put("resourceVersion", ResumeToken.encode(Arrays.asList(at)));
+            // each object as changes carry it (Timeline's serialisation), so a snapshot and a change never differ in form
+            snapshot.put("items", items.stream().map(o -> new RawValue(Timeline.json(o))).toList());
+            text = client.serialize(snapshot);
+        }
         synchronized (this) {
             if (!current(mine)) {
                 abandonLater(mine);
@@ -181,15 +199,12 @@ final class StreamSubscription {
                 pending.clear();
                 return;
             }
-            positions = snapshots.stream().map(Timeline.Snapshot::position).toArray(Position[]::new);
-            List<HasMetadata> items = new ArrayList<>();
-            snapshots.forEach(s -> items.addAll(s.items()));
-            items.sort(Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
-                    .thenComparing(o -> o.getMetadata().getName()));
-            Map<String, Object> snapshot = message("SNAPSHOT");
-            snapshot.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
-            snapshot.put("items", items);
-            client.offer(snapshot);
+            if (text.isEmpty()) { // could not be serialised (logged): better no stream than an inexact one
+                client.cutOff(500, "InternalError", "The snapshot of " + kind + " " + name + " could not be serialised.");
+                return;
+            }
+            positions = at;
+            client.offer("SNAPSHOT", text.get());
             begin();
         }
     }
@@ -248,7 +263,7 @@ final class StreamSubscription {
         positions[informer] = after;
         Map<String, Object> m = message(c.type());
         m.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
-        m.put("object", c.object());
+        m.put("object", new RawValue(c.json()));
         client.offer(m);
     }
 

@@ -25,7 +25,7 @@ import io.watchkeeper.informer.HubEventSource;
 public class ResourceWatchReconciler implements Reconciler<ResourceWatch>, Cleaner<ResourceWatch> {
 
     public static final String NAME = "resourcewatch";
-    private static final String PREFIX = "ResourceWatch/";
+    static final String PREFIX = "ResourceWatch/";
 
     private final WatchReconciliation reconciliation;
     private final HubEventSource<ResourceWatch> hubEvents = new HubEventSource<>("informer-hub", ResourceWatchReconciler::primaryOf);

@@ -21,8 +21,13 @@ public record Subscription(Optional<ApiResource> resource, Map<InformerKey, Shar
      * @param resolution whether the problem is in resolving spec.resource (Resolved=False) or later (Resolved=True)
      * @param reason     CamelCase condition reason
      * @param message    what a person should do
+     * @param retry      whether it may go away without the watch changing (a CRD installed, quota freed): look again soon
      */
-    public record Problem(boolean resolution, String reason, String message) {
+    public record Problem(boolean resolution, String reason, String message, boolean retry) {
+
+        Problem(boolean resolution, String reason, String message) {
+            this(resolution, reason, message, resolution);
+        }
     }
 
     static Subscription failed(Optional<ApiResource> resource, Problem problem) {

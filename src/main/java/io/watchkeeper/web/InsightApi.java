@@ -18,6 +18,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.vertx.core.http.HttpServerRequest;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.informer.CacheReader;
 import io.watchkeeper.informer.InformerKey;
@@ -34,6 +35,10 @@ import io.watchkeeper.web.CallerAuth.Caller;
 @Path("/api/v1alpha1")
 @Produces(MediaType.APPLICATION_JSON)
 public class InsightApi {
+
+    /** The request being answered (a request-scoped proxy): whose address failed token reviews are counted by. */
+    @Inject
+    HttpServerRequest request;
 
     private final CallerAuth auth;
     private final InsightStore store;
@@ -58,7 +63,7 @@ public class InsightApi {
     @Path("namespaces/{ns}/services/{name}/insight")
     public Map<String, Object> serviceInsight(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("ns") String ns, @PathParam("name") String name) {
-        Caller caller = auth.authenticate(authorization);
+        Caller caller = auth.authenticate(authorization, request);
         if (!services) {
             throw new ApiException(404, "NotFound", "Service insight is turned off (watchkeeper.insight.services.enabled=false).");
         }
@@ -82,7 +87,7 @@ public class InsightApi {
     @Path("services/insight")
     public Map<String, Object> servicesInsight(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @QueryParam("namespace") String namespace) {
-        Caller caller = auth.authenticate(authorization);
+        Caller caller = auth.authenticate(authorization, request);
         if (!services) {
             throw new ApiException(404, "NotFound", "Service insight is turned off (watchkeeper.insight.services.enabled=false).");
         }
@@ -107,7 +112,7 @@ public class InsightApi {
     @Path("problems")
     public Map<String, Object> problems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @QueryParam("namespace") String namespace) {
-        Caller caller = auth.authenticate(authorization);
+        Caller caller = auth.authenticate(authorization, request);
         if (!pods && !services) {
             throw new ApiException(404, "NotFound", "Pod and Service insight are both turned off (watchkeeper.insight.*.enabled=false).");
         }

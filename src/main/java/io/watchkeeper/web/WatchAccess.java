@@ -1,5 +1,7 @@
 package io.watchkeeper.web;
 
+import java.util.List;
+
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.discovery.ApiResource;
 import io.watchkeeper.informer.CacheReader;
@@ -11,7 +13,8 @@ import io.watchkeeper.web.CallerAuth.Caller;
 /**
  * Who may read which watch: the one check behind the HTTP reads and the stream. The caller needs the right to list
  * the watched resource in every namespace the watch covers (cluster-wide for all namespaces or cluster-scoped
- * resources), so the cache never widens what the caller could read from the API server directly.
+ * resources), and for a stream the right to watch it too, so the cache never widens what the caller could read from
+ * the API server directly.
  */
 public class WatchAccess {
 
@@ -29,7 +32,15 @@ public class WatchAccess {
 
     /** Finds the watch and checks that the caller may list what it watches, where it watches it; 503 until synced. */
     public Entry readable(Caller caller, Kind kind, String ns, String name) {
-        Entry e = permitted(caller, kind, ns, name);
+        return synced(permitted(caller, kind, ns, name, false), kind, name);
+    }
+
+    /** {@link #readable}, and the caller may watch what the watch watches: for a stream subscription. */
+    public Entry followable(Caller caller, Kind kind, String ns, String name) {
+        return synced(permitted(caller, kind, ns, name, true), kind, name);
+    }
+
+    private Entry synced(Entry e, Kind kind, String name) {
         if (!cache.synced(e.keys())) {
             throw new ApiException(503, "NotSynced", "The cache for " + kind + " " + name + " is not synced yet: "
                     + readyMessage(e), retryAfter);
@@ -37,17 +48,19 @@ public class WatchAccess {
         return e;
     }
 
-    /** Finds the watch and checks that the caller may list what it watches, where it watches it, synced or not. */
-    public Entry permitted(Caller caller, Kind kind, String ns, String name) {
+    /**
+     * Finds the watch and checks that the caller may list (and, with {@code watch}, watch) what it watches, where it
+     * watches it, synced or not.
+     */
+    public Entry permitted(Caller caller, Kind kind, String ns, String name, boolean watch) {
         Entry e = watches.find(kind, ns, name).orElseThrow(() -> new ApiException(404, "NotFound",
                 kind + " " + (ns == null ? "" : ns + "/") + name + " not found (or not reconciled yet)."));
         ApiResource r = e.resource().orElseThrow(() -> new ApiException(409, "NotResolved", kind + " " + name
                 + " does not resolve to a resource: " + readyMessage(e)));
-        if (!r.namespaced() || e.namespaces().isEmpty()) {
-            auth.requireList(caller, r.group(), r.resource(), "");
-        } else {
-            for (String watched : e.namespaces()) {
-                auth.requireList(caller, r.group(), r.resource(), watched);
+        List<String> where = !r.namespaced() || e.namespaces().isEmpty() ? List.of("") : e.namespaces();
+        for (String verb : watch ? List.of("list", "watch") : List.of("list")) {
+            for (String namespace : where) {
+                auth.require(caller, verb, r.group(), r.resource(), namespace);
             }
         }
         return e;

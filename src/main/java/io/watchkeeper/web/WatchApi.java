@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.vertx.core.http.HttpServerRequest;
 import io.watchkeeper.api.v1alpha1.WatchKinds;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.discovery.ApiResource;
@@ -36,6 +37,10 @@ import io.watchkeeper.web.CallerAuth.Caller;
 @Produces(MediaType.APPLICATION_JSON)
 public class WatchApi {
 
+    /** The request being answered (a request-scoped proxy): whose address failed token reviews are counted by. */
+    @Inject
+    HttpServerRequest request;
+
     private final CallerAuth auth;
     private final WatchRegistry watches;
     private final CacheReader cache;
@@ -54,7 +59,7 @@ public class WatchApi {
     @GET
     @Path("watches")
     public Map<String, Object> watches(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
-        Caller caller = auth.authenticate(authorization);
+        Caller caller = auth.authenticate(authorization, request);
         List<Map<String, Object>> items = new ArrayList<>();
         for (Entry e : watches.all()) {
             boolean visible = e.kind() == Kind.ResourceWatch
@@ -116,7 +121,7 @@ public class WatchApi {
     }
 
     private Entry readable(Kind kind, String ns, String name, String authorization) {
-        return access.readable(auth.authenticate(authorization), kind, ns, name);
+        return access.readable(auth.authenticate(authorization, request), kind, ns, name);
     }
 
     private Map<String, Object> list(Entry e, String labelSelector) {

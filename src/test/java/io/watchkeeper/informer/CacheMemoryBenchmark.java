@@ -70,7 +70,7 @@ public final class CacheMemoryBenchmark {
 
                 // the hub: generic objects, managedFields dropped
                 InformerHub hub = new InformerHub(client, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(),
-                        Duration.ofSeconds(5), Duration.ofSeconds(30), new RequestCounter(), 1000);
+                        Duration.ofSeconds(5), Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)));
                 ApiResource podsResource = new ApiResource("", "v1", "pods", "Pod", true, "pod", List.of("po"), List.of("list", "watch"));
                 InformerKey key = InformerKey.of(podsResource, "bench", Selector.EVERYTHING, FieldSelector.EVERYTHING);
                 before = usedHeap();

@@ -19,10 +19,21 @@ public final class FakeInformers {
     private FakeInformers() {
     }
 
-    /** A shared informer for config maps in {@code namespace}, with nothing behind it yet. */
-    public static SharedInformer informer(String namespace, int replayBuffer) {
+    /**
+     * A shared informer for config maps in {@code namespace}, with nothing behind it yet, whose replay buffer holds
+     * {@code changes} changes of a small config map (name and resourceVersion of a few characters, no data).
+     */
+    public static SharedInformer informer(String namespace, int changes) {
         return new SharedInformer(InformerKey.of(CONFIGMAPS, namespace, Selector.EVERYTHING, FieldSelector.EVERYTHING), CONFIGMAPS,
-                Clock.systemUTC(), new InformerMetrics(new SimpleMeterRegistry()), replayBuffer);
+                Clock.systemUTC(), new InformerMetrics(new SimpleMeterRegistry()), budget(changes));
+    }
+
+    /** A replay budget of {@code changes} changes of a small config map, kept a minute after the last follower. */
+    public static Timeline.Budget budget(int changes) {
+        HasMetadata typical = new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace("ns")
+                .withName("n0").withResourceVersion("20").endMetadata().build();
+        long each = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(typical).length() + Timeline.CHANGE_OVERHEAD;
+        return new Timeline.Budget(changes * each, java.time.Duration.ofMinutes(1));
     }
 
     /** A new backend for {@code informer}, whose store the test fills; attached (so the old one, if any, is replaced). */

@@ -34,7 +34,7 @@ class InformerHubTest {
         FakeBackend b = new FakeBackend(si.timeline().newSource(UnaryOperator.identity()), failures);
         started.add(b);
         return b;
-    }, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(4), 10,
+    }, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(4), FakeInformers.budget(10),
             (delay, task) -> later.add(new Delayed(delay, task)), Runnable::run);
 
     private record Delayed(Duration delay, Runnable task) {
@@ -135,6 +135,41 @@ class InformerHubTest {
     }
 
     /** {@code consumer} asks the hub for {@link #KEY}. */
+    @Test
+    void shouldHoldNoMoreDistinctInformersForAGroupOfConsumersThanItsLimit() {
+        InformerListener none = (c, k) -> {
+        };
+        Map<InformerKey, io.watchkeeper.discovery.ApiResource> q1 = Map.of(key("n=1"), FakeInformers.CONFIGMAPS);
+        Map<InformerKey, io.watchkeeper.discovery.ApiResource> q2 = Map.of(key("n=2"), FakeInformers.CONFIGMAPS);
+        Map<InformerKey, io.watchkeeper.discovery.ApiResource> q3 = Map.of(key("n=3"), FakeInformers.CONFIGMAPS);
+        int[] held = new int[1];
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/a", q1, none, n -> held[0] = n)).isPresent();
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/b", q2, none, n -> held[0] = n)).isPresent();
+        // the same question as another consumer of the group costs nothing
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/c", q1, none, n -> held[0] = n)).isPresent();
+        int startedBefore = started.size();
+
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/d", q3, none, n -> held[0] = n)).isEmpty();
+        assertThat(held[0]).isEqualTo(2);
+        assertThat(started).as("nothing started for the refused question").hasSize(startedBefore);
+        assertThat(hub.find(key("n=3"))).isEmpty();
+        // another group has its own limit; a consumer that changes its question is not counted twice
+        assertThat(hub.assignWithin("RW/other/", 2, "RW/other/a", q3, none, n -> held[0] = n)).isPresent();
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/b", q3, none, n -> held[0] = n)).as("b gives up n=2 for n=3").isPresent();
+        // once a question is given up, there is room
+        hub.releaseAll("RW/shop/a");
+        hub.releaseAll("RW/shop/c");
+        assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/d", q2, none, n -> held[0] = n)).isPresent();
+    }
+
+    private static InformerKey key(String labels) {
+        try {
+            return InformerKey.of(FakeInformers.CONFIGMAPS, "shop", LabelSelectors.parse(labels), FieldSelector.EVERYTHING);
+        } catch (InvalidSelectorException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     private SharedInformer consume(String consumer) {
         return hub.assign(consumer, Map.of(KEY, FakeInformers.CONFIGMAPS), (c, k) -> {
         }).get(KEY);

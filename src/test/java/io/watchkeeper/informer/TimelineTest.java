@@ -2,6 +2,8 @@ package io.watchkeeper.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,15 +13,24 @@ import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.watchkeeper.informer.Timeline.Change;
 import io.watchkeeper.informer.Timeline.Position;
 import io.watchkeeper.informer.Timeline.Source;
+import io.watchkeeper.testing.MutableClock;
 
 /** The timeline's coverage rules: what is published when, what a position may resume, and what observers are told. */
 class TimelineTest {
 
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    /** What one change of the test's config maps costs in the log: these tests keep three. */
+    private static final long CHANGE = SERIALIZATION.asJson(cm("o1", "11")).length() + Timeline.CHANGE_OVERHEAD;
+    private static final Duration RETENTION = Duration.ofMinutes(2);
+
     private final List<String> writes = new ArrayList<>();
-    private final Timeline timeline = new Timeline(3, (type, before, after) -> writes.add(type + " " + name(after != null ? after : before)));
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
+    private final Timeline timeline = new Timeline(new Timeline.Budget(3 * CHANGE, RETENTION), clock,
+            (type, before, after) -> writes.add(type + " " + name(after != null ? after : before)));
     private final Source<HasMetadata> source = timeline.newSource(UnaryOperator.identity());
 
     @Test
@@ -53,7 +64,7 @@ class TimelineTest {
         List<Change> since = timeline.resume(start, observer(new ArrayList<>())).orElseThrow();
         assertThat(since).extracting(Change::type).containsExactly("MODIFIED", "ADDED", "DELETED");
         assertThat(since).extracting(Change::seq).containsExactly(start.seq() + 1, start.seq() + 2, start.seq() + 3);
-        assertThat(name(since.get(2).object())).isEqualTo("a");
+        assertThat(name(since.get(2))).isEqualTo("a");
         assertThat(timeline.read().orElseThrow().position()).isEqualTo(new Position(start.epoch(), start.seq() + 3));
     }
 
@@ -68,7 +79,7 @@ class TimelineTest {
         assertThat(timeline.resume(start, observer(seen))).as("evicted").isEmpty();
         assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 1), observer(seen))).as("evicted").isEmpty();
         assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 2), observer(seen))).hasValueSatisfying(l -> assertThat(l)
-                .extracting(c -> name(c.object())).containsExactly("o3", "o4", "o5"));
+                .extracting(TimelineTest::name).containsExactly("o3", "o4", "o5"));
         assertThat(timeline.resume(new Position(start.epoch(), start.seq() + 6), observer(seen))).as("from the future").isEmpty();
         assertThat(timeline.resume(new Position("another-epoch", start.seq() + 4), observer(seen))).as("another epoch").isEmpty();
     }
@@ -188,6 +199,68 @@ class TimelineTest {
         assertThat(seen).containsExactly("epoch ended");
     }
 
+    @Test
+    void shouldKeepALogOnlyWhileSomebodyFollowsOrMayResume() {
+        listed(Map.of("a", "1"));
+        put("a", "2");
+        assertThat(timeline.logged()).as("nobody follows, nobody read a position").isZero();
+
+        List<String> seen = new ArrayList<>();
+        Timeline.Observer o = observer(seen);
+        Position followed = timeline.snapshot(o).orElseThrow().position();
+        put("a", "3");
+        assertThat(timeline.logged()).isEqualTo(1);
+        timeline.unobserve(o);
+        // the last follower left: a reconnecting one may still resume, for the retention
+        clock.advance(RETENTION.minusSeconds(1));
+        put("a", "4");
+        Timeline.Observer again = observer(new ArrayList<>());
+        assertThat(timeline.resume(followed, again)).hasValueSatisfying(l -> assertThat(l).hasSize(2));
+        timeline.unobserve(again);
+
+        Position read = timeline.read().orElseThrow().position(); // an HTTP list's position may be resumed too
+        clock.advance(RETENTION.plusSeconds(1));
+        put("a", "5");
+        assertThat(timeline.logged()).as("nobody followed or read for longer than the retention").isZero();
+        assertThat(timeline.resume(read, observer(new ArrayList<>()))).isEmpty();
+        assertThat(timeline.resume(followed, observer(new ArrayList<>()))).isEmpty();
+    }
+
+    @Test
+    void shouldReleaseTheLogOfAQuietTimelineOnceItsRetentionHasRunOut() {
+        listed(Map.of("a", "1"));
+        Timeline.Observer o = observer(new ArrayList<>());
+        Position followed = timeline.snapshot(o).orElseThrow().position();
+        put("a", "2");
+        timeline.unobserve(o);
+        timeline.releaseLogIfUnneeded();
+        assertThat(timeline.logged()).as("within the retention").isEqualTo(1);
+
+        clock.advance(RETENTION.plusSeconds(1)); // and no write comes
+        timeline.releaseLogIfUnneeded();
+        assertThat(timeline.loggedBytes()).isZero();
+        assertThat(timeline.resume(followed, observer(new ArrayList<>()))).isEmpty();
+    }
+
+    @Test
+    void shouldBoundTheLogInBytesWhateverTheSizeOfAChange() {
+        listed(Map.of());
+        List<String> seen = new ArrayList<>();
+        Position start = timeline.snapshot(observer(seen)).orElseThrow().position();
+        for (int i = 0; i < 10; i++) {
+            source.put("default/big", new ConfigMapBuilder((io.fabric8.kubernetes.api.model.ConfigMap) cm("big", String.valueOf(10 + i))).addToData("v", "x".repeat(i * 100)).build());
+            assertThat(timeline.loggedBytes()).isLessThanOrEqualTo(3 * CHANGE);
+        }
+        assertThat(seen).as("followers get every change, logged or not").hasSize(10);
+        // one change larger than the whole budget: it is told, not kept, and nothing before it can be resumed
+        source.put("default/big", new ConfigMapBuilder((io.fabric8.kubernetes.api.model.ConfigMap) cm("big", "99")).addToData("v", "x".repeat((int) (4 * CHANGE))).build());
+        assertThat(seen).hasSize(11);
+        assertThat(timeline.logged()).isZero();
+        Position now = timeline.read().orElseThrow().position();
+        assertThat(timeline.resume(start, observer(new ArrayList<>()))).isEmpty();
+        assertThat(timeline.resume(now, observer(new ArrayList<>()))).hasValueSatisfying(l -> assertThat(l).isEmpty());
+    }
+
     private void listed(Map<String, String> items) {
         timeline.attach(source);
         source.beginList();
@@ -208,11 +281,19 @@ class TimelineTest {
         return o.getMetadata().getName();
     }
 
+    private static String name(Change c) {
+        return name(object(c));
+    }
+
+    private static HasMetadata object(Change c) {
+        return SERIALIZATION.unmarshal(c.json(), HasMetadata.class);
+    }
+
     private static Timeline.Observer observer(List<String> seen) {
         return new Timeline.Observer() {
             @Override
             public void onChange(Change change, Position after) {
-                seen.add(change.type() + " " + name(change.object()) + " " + change.object().getMetadata().getResourceVersion() + " @" + after.seq());
+                seen.add(change.type() + " " + name(change) + " " + object(change).getMetadata().getResourceVersion() + " @" + after.seq());
             }
 
             @Override

@@ -117,6 +117,13 @@ class OperatorJarIT {
                 .contains("watchkeeper.insight.namespaces");
     }
 
+    @Test
+    void shouldRefuseInOneLineToLeaveCallersUncheckedAgainstARealCluster() throws Exception {
+        ProcessBuilder pb = connectedTo(TestCluster.controlPlane().url(), TestCluster.OPERATOR.token());
+        pb.environment().put("WATCHKEEPER_API_AUTH", "none");
+        assertThat(theOnlyErrorOfAFailedStart(pb)).contains("watchkeeper.api.auth=none is allowed only with the embedded demo cluster");
+    }
+
     private static ProcessBuilder connectedTo(String url, String token) throws IOException {
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR).redirectErrorStream(true);
         pb.environment().putAll(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", url, "QUARKUS_KUBERNETES_CLIENT_TOKEN", token,
@@ -143,8 +150,9 @@ class OperatorJarIT {
         ProcessBuilder pb = new ProcessBuilder("java", "-Duser.home=" + home, "-jar", JAR).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("demo.log").toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("KUBE") || k.startsWith("QUARKUS_KUBERNETES"));
+        // no WATCHKEEPER_API_AUTH: with the embedded demo cluster, and only then, nobody is asked for a token
         pb.environment().putAll(Map.of("QUARKUS_HTTP_PORT", String.valueOf(demoPort), "HOME", home.toString(),
-                "WATCHKEEPER_DEMO_CLUSTER", "always", "WATCHKEEPER_API_AUTH", "none"));
+                "WATCHKEEPER_DEMO_CLUSTER", "always"));
         Process demo = pb.start();
         try {
             await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
@@ -155,6 +163,18 @@ class OperatorJarIT {
                         + "/api/v1alpha1/namespaces/shop/resourcewatches/web-pods/items").body()).path("items");
                 assertThat(items.size()).isPositive();
             });
+            // the page needs no sign-in either: its stream is READY without AUTH, and a watch's table fills
+            try (io.watchkeeper.testing.Browser browser = new io.watchkeeper.testing.Browser(dir)) {
+                browser.open("http://127.0.0.1:" + demoPort + "/");
+                await().atMost(Duration.ofSeconds(10)).until(() -> browser.script(
+                        "return document.getElementById('connection').dataset.state").asText().equals("live"));
+                assertThat(browser.script("const e = document.getElementById('signin'); return !!e && !e.hidden;").asBoolean()).isFalse();
+                await().atMost(Duration.ofSeconds(30)).until(() -> browser.script(
+                        "const li = [...document.querySelectorAll('#watches li')].find(l => l.textContent.startsWith('shop/web-pods'));"
+                                + "if (li) { li.click(); return true; } return false;").asBoolean());
+                await().atMost(Duration.ofSeconds(10)).until(() -> browser.script("return document.querySelectorAll('#rows tr').length")
+                        .asInt() > 0);
+            }
         } finally {
             demo.destroy();
             demo.waitFor(30, TimeUnit.SECONDS);

@@ -73,6 +73,35 @@ class StreamApiServerRestartTest {
         }
     }
 
+    /**
+     * While the API server is down, a caller whose token and rights were checked before keeps reading from the cache
+     * (the decision cache lives 1 s in the test profile; the reads go on for 3 s), where a new caller gets 503.
+     */
+    @Test
+    void shouldKeepAnsweringReadsFromTheCacheWhileTheApiServerIsDown() throws Exception {
+        TestCluster.admin().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(NS).withName("read-0")
+                .addToLabels("app", "reads").endMetadata().build()).create();
+        Watches.createReady(Watches.resourceWatch(NS, "reads", "configmaps", Map.of("app", "reads")));
+        String items = "/api/v1alpha1/namespaces/" + NS + "/resourcewatches/reads/items";
+        io.restassured.RestAssured.given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN).get(items).then().statusCode(200);
+
+        java.util.List<Integer> whileDown = new java.util.ArrayList<>();
+        String neverSeen = "never-seen-before";
+        TestCluster.controlPlane().restartApiServer(() -> {
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            do {
+                whileDown.add(io.restassured.RestAssured.given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
+                        .get(items).then().extract().statusCode());
+            } while (System.nanoTime() < until);
+            whileDown.add(io.restassured.RestAssured.given().header("Authorization", "Bearer " + neverSeen).get(items).then()
+                    .extract().statusCode());
+        });
+        // (asserted once the API server is back, so that a failure leaves the test bed whole for the other tests)
+        assertThat(whileDown.subList(0, whileDown.size() - 1)).as("reads of a known caller while the API server was down")
+                .isNotEmpty().containsOnly(200);
+        assertThat(whileDown.get(whileDown.size() - 1)).as("a caller the API server never answered for").isEqualTo(503);
+    }
+
     private static Map<String, String> truth() {
         Map<String, String> out = new HashMap<>();
         for (HasMetadata o : TestCluster.admin().configMaps().inNamespace(NS).withLabel("app", "r").list().getItems()) {

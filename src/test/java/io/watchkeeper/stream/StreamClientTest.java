@@ -21,7 +21,7 @@ class StreamClientTest {
 
     @Test
     void shouldSendMessagesOneAtATimeInOrder() {
-        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 10, new StreamMetrics(registry));
+        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 1000, new StreamMetrics(registry));
         client.offer(Map.of("type", "ADDED", "n", 1));
         client.offer(Map.of("type", "ADDED", "n", 2));
         assertThat(transport.sent).hasSize(1); // the second waits for the first to be written
@@ -35,10 +35,14 @@ class StreamClientTest {
 
     @Test
     void shouldCutOffAClientThatDoesNotReadAndSayWhy() {
-        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 3, new StreamMetrics(registry));
-        for (int i = 0; i < 5; i++) { // one in flight, never written; three queued; the fifth does not fit
-            client.offer(Map.of("type", "MODIFIED", "n", i));
+        // {"type":"MODIFIED","n":0} is 25 bytes: one in flight, never written, and three queued fill 100 bytes
+        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 100, new StreamMetrics(registry));
+        for (int i = 0; i < 4; i++) {
+            client.offer("MODIFIED", "{\"type\":\"MODIFIED\",\"n\":" + i + "}");
         }
+        assertThat(client.closed()).isFalse();
+        assertThat(client.queuedBytes()).isEqualTo(100);
+        client.offer(Map.of("type", "MODIFIED", "n", 4)); // the fifth does not fit
         assertThat(client.closed()).isTrue();
         assertThat(transport.sent).last().asString().contains("\"type\":\"ERROR\"").contains("\"reason\":\"TooSlow\"");
         assertThat(transport.closedWith).isNull();
@@ -48,6 +52,45 @@ class StreamClientTest {
 
         client.offer(Map.of("type", "MODIFIED", "n", 9));
         assertThat(transport.sent).noneMatch(s -> s.contains("\"n\":9"));
+    }
+
+    @Test
+    void shouldTakeOneMessageLargerThanTheBoundAndTheBoundBehindIt() {
+        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 100, new StreamMetrics(registry));
+        String snapshot = "{\"type\":\"SNAPSHOT\",\"items\":\"" + "x".repeat(500) + "\"}";
+        client.offer("SNAPSHOT", snapshot);
+        assertThat(client.closed()).as("a big snapshot for a client that keeps up").isFalse();
+        assertThat(transport.sent).containsExactly(snapshot);
+        // while it is written, the changes after it fill the bound behind it
+        client.offer("ADDED", "a".repeat(60));
+        client.offer("ADDED", "b".repeat(40));
+        assertThat(client.closed()).isFalse();
+        assertThat(client.queuedBytes()).isEqualTo(100);
+        transport.complete();
+        transport.complete();
+        transport.complete();
+        assertThat(client.queuedBytes()).isZero();
+        assertThat(transport.sent).hasSize(3);
+        // one oversized message at a time: a second one while the first is being written does not fit
+        client.offer("SNAPSHOT", snapshot);
+        client.offer("SNAPSHOT", snapshot);
+        assertThat(client.closed()).isTrue();
+    }
+
+    @Test
+    void shouldCountBytesUntilTheyAreWritten() {
+        StreamClient client = new StreamClient("c", transport, new ObjectMapper(), Runnable::run, 100, new StreamMetrics(registry));
+        client.offer("ADDED", "x".repeat(60));
+        client.offer("ADDED", "y".repeat(40));
+        assertThat(client.queuedBytes()).isEqualTo(100);
+        transport.complete();
+        assertThat(client.queuedBytes()).isEqualTo(40);
+        client.offer("ADDED", "z".repeat(60));
+        assertThat(client.closed()).isFalse();
+        transport.complete();
+        transport.complete();
+        assertThat(client.queuedBytes()).isZero();
+        assertThat(transport.sent).hasSize(3);
     }
 
     /** Records what is sent; each send completes only when the test says so, like a client that does not read. */

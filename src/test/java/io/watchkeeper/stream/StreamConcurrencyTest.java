@@ -63,8 +63,8 @@ class StreamConcurrencyTest {
         List<Client> clients = new ArrayList<>();
         List<StreamSubscription> subscriptions = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
-            boolean slow = i % 10 != 0; // these write one message per millisecond into a queue of 20: they will be cut off
-            Client c = new Client(slow ? 20 : 1_000_000, slow);
+            boolean slow = i % 10 != 0; // these write one message per millisecond into a queue of 4 KB (about 20): they will be cut off
+            Client c = new Client(slow ? 4_000 : 1L << 30, slow);
             clients.add(c);
             StreamSubscription s = new StreamSubscription("s", c.client, Kind.ClusterResourceWatch, null, "w", List.of(a.key(), b.key()),
                     List.of(a, b), restarts, gone -> {
@@ -138,10 +138,11 @@ class StreamConcurrencyTest {
         for (Timeline.Snapshot read : reads) {
             for (long seq = replayedTo + 1; seq <= read.position().seq(); seq++) {
                 Timeline.Change c = bySeq.get(seq);
+                com.fasterxml.jackson.databind.JsonNode metadata = JSON.readTree(c.json()).path("metadata");
                 if ("DELETED".equals(c.type())) {
-                    replayed.remove(c.object().getMetadata().getName());
+                    replayed.remove(metadata.path("name").asText());
                 } else {
-                    replayed.put(c.object().getMetadata().getName(), c.object().getMetadata().getResourceVersion());
+                    replayed.put(metadata.path("name").asText(), metadata.path("resourceVersion").asText());
                 }
             }
             replayedTo = Math.max(replayedTo, read.position().seq());
@@ -189,7 +190,7 @@ class StreamConcurrencyTest {
         final StreamClient client;
         private final ClientView view = new ClientView();
 
-        Client(int queue, boolean slow) {
+        Client(long queue, boolean slow) {
             this.slow = slow;
             this.client = new StreamClient("c", this, JSON, pumps, queue, new StreamMetrics(new SimpleMeterRegistry()));
         }

@@ -20,7 +20,11 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final BlockingQueue<JsonNode> received = new LinkedBlockingQueue<>();
+    /** A message and when it arrived ({@link System#nanoTime}). */
+    record Received(JsonNode message, long nanos) {
+    }
+
+    private final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
     private final StringBuilder partial = new StringBuilder();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     private final WebSocket socket;
@@ -54,14 +58,20 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
 
     /** The next message; fails after {@code within}. */
     JsonNode next(Duration within) throws InterruptedException {
-        JsonNode m = received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
-        assertThat(m).as("a message within %s", within).isNotNull();
-        return m;
+        return nextReceived(within).message();
+    }
+
+    /** The next message, with when it arrived; fails after {@code within}. */
+    Received nextReceived(Duration within) throws InterruptedException {
+        Received r = received.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(r).as("a message within %s", within).isNotNull();
+        return r;
     }
 
     /** The next message if one has arrived, else null; never waits. */
     JsonNode poll() {
-        return received.poll();
+        Received r = received.poll();
+        return r == null ? null : r.message();
     }
 
     /** The next message that is not a BOOKMARK. */
@@ -78,7 +88,7 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
         partial.append(data);
         if (last) {
             try {
-                received.add(JSON.readTree(partial.toString()));
+                received.add(new Received(JSON.readTree(partial.toString()), System.nanoTime()));
             } catch (java.io.IOException e) {
                 throw new IllegalStateException(e);
             }

@@ -66,8 +66,8 @@ class StreamExactnessIT {
     /** The operator's own intervals here; every wait below derives from them. */
     private static final Duration BOOKMARK = Duration.ofSeconds(1);
     private static final Duration RETRY_MAX = Duration.ofSeconds(4);
-    /** Small, so that resumes also meet a log that no longer covers them. */
-    private static final int REPLAY = 40;
+    /** Small (about 40 of the test's config map changes), so that resumes also meet a log that no longer covers them. */
+    private static final int REPLAY_BYTES = 16_000;
     /** A round's settling: informer retries, a relist, a reconnect and a few bookmarks, with a wide margin for a busy machine. */
     private static final Duration SETTLE = RETRY_MAX.multipliedBy(5).plus(BOOKMARK.multipliedBy(20));
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -107,9 +107,11 @@ class StreamExactnessIT {
     }
 
     private static void startJar() throws IOException {
-        operator = OperatorJar.start(dir.resolve("operator.log"), port, Map.of("WATCHKEEPER_API_AUTH", "none",
+        operator = OperatorJar.start(dir.resolve("operator.log"), port, Map.of(
                 "WATCHKEEPER_STREAM_BOOKMARK_INTERVAL", BOOKMARK.toSeconds() + "s",
-                "WATCHKEEPER_STREAM_REPLAY_BUFFER", String.valueOf(REPLAY),
+                "WATCHKEEPER_STREAM_REPLAY_BUFFER_SIZE", String.valueOf(REPLAY_BYTES),
+                // every client here is the admin, and a dropped connection may still count while its successor opens
+                "WATCHKEEPER_STREAM_MAX_CONNECTIONS_PER_USER", "100",
                 "WATCHKEEPER_INFORMERS_RETRY_INITIAL", "1s", "WATCHKEEPER_INFORMERS_RETRY_MAX", RETRY_MAX.toSeconds() + "s",
                 "WATCHKEEPER_DISCOVERY_RETRY_INTERVAL", "2s", "WATCHKEEPER_DISCOVERY_REFRESH_MIN_INTERVAL", "1s",
                 "QUARKUS_LOG_CATEGORY__IO_WATCHKEEPER__LEVEL", "DEBUG"));
@@ -535,6 +537,7 @@ class StreamExactnessIT {
             synchronized (this) {
                 socket = webSocket; // before any message is handled
                 sent = java.util.concurrent.CompletableFuture.completedFuture(null);
+                send("{\"type\":\"AUTH\",\"token\":\"" + TestCluster.ADMIN_TOKEN + "\"}");
             }
             webSocket.request(1);
         }

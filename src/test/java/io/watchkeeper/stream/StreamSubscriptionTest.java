@@ -299,7 +299,7 @@ class StreamSubscriptionTest {
         final ArrayDeque<JsonNode> received = new ArrayDeque<>();
         JsonNode last;
         final ArrayDeque<Runnable> pumps = new ArrayDeque<>();
-        final StreamClient client = new StreamClient("c", this, JSON, pumps::add, 100_000, new StreamMetrics(new SimpleMeterRegistry()));
+        final StreamClient client = new StreamClient("c", this, JSON, pumps::add, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
 
         @Override
         public CompletionStage<Void> send(String text) {

@@ -170,7 +170,7 @@ class StreamTest {
     @Test
     void shouldCutOffAClientThatDoesNotReadWithoutSlowingTheOthers() throws Exception {
         String ns = TestCluster.namespace("stream-slow");
-        String blob = "x".repeat(400_000);
+        String blob = "x".repeat(900_000);
         for (int i = 0; i < 10; i++) {
             TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.ConfigMapBuilder().withNewMetadata().withNamespace(ns)
                     .withName("blob-" + i).endMetadata().addToData("blob", blob).build()).create();
@@ -183,9 +183,10 @@ class StreamTest {
             fast.send(subscribe("a", null));
             assertThat(fast.next(WAIT).path("type").asText()).isEqualTo("SNAPSHOT");
 
-            // the slow client reads READY and nothing more, and asks for 4 MB snapshots until its queue (100, test profile) overflows
+            // the slow client reads READY and nothing more, and asks for four 9 MB snapshots: its queue (20 MB in the
+            // test profile) overflows
             slow.auth(TestCluster.ADMIN_TOKEN).next(WAIT);
-            for (int i = 0; i < 150; i++) {
+            for (int i = 0; i < 4; i++) {
                 slow.send("{\"type\":\"SUBSCRIBE\",\"id\":\"b" + i + "\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\""
                         + ns + "\",\"name\":\"blobs\"}}");
             }

@@ -110,7 +110,7 @@ public final class TestCluster {
                         "namespaces", "endpoints", "events", "nodes").withVerbs("get", "list", "watch").build(),
                         new PolicyRuleBuilder().withApiGroups("apps").withResources("deployments", "replicasets")
                                 .withVerbs("get", "list", "watch").build(),
-                        new PolicyRuleBuilder().withApiGroups("example.com", "alpha.example.com", "beta.example.com")
+                        new PolicyRuleBuilder().withApiGroups("example.com", "alpha.example.com", "beta.example.com", "versions.example.com")
                                 .withResources("*").withVerbs("get", "list", "watch").build())
                 .build()).serverSideApply();
         for (String role : List.of("watchkeeper-operator", "watchkeeper-insight", READER_ROLE)) {

@@ -33,6 +33,9 @@ import io.watchkeeper.testing.Watches;
 @QuarkusTestResource(ControlPlaneResource.class)
 class WatchProblemsTest {
 
+    @jakarta.inject.Inject
+    io.watchkeeper.informer.InformerHub hub;
+
     private static final String NS = TestCluster.namespace("problems");
 
     @Test
@@ -48,6 +51,22 @@ class WatchProblemsTest {
         ResourceWatch w = Watches.get(NS, "widgets");
         assertThat(w.getStatus().getResolved().getGroup()).isEqualTo("example.com");
         assertThat(w.getStatus().getResolved().getVersion()).isEqualTo("v1");
+    }
+
+    /**
+     * A group's preferred version is the newest any of its CRDs serves: with a CRD served only at v2 in the group, a CRD
+     * served only at v1 is not in the preferred version, and must be found all the same (as kubectl finds it).
+     */
+    @Test
+    void shouldFindACrdThatItsGroupsPreferredVersionDoesNotServe() {
+        CustomResourceDefinition doodads = Crds.crd("versions.example.com", "doodads", "Doodad");
+        CustomResourceDefinition thingies = Crds.crd("versions.example.com", "thingies", "Thingy");
+        thingies.getSpec().getVersions().get(0).setName("v2");
+        Crds.install(doodads);
+        Crds.install(thingies);
+        Watches.create(Watches.resourceWatch(NS, "doodads", "doodads", null));
+        awaitReady("doodads", "True", "CacheSynced", "synced");
+        assertThat(Watches.get(NS, "doodads").getStatus().getResolved().getVersion()).isEqualTo("v1");
     }
 
     @Test
@@ -142,6 +161,53 @@ class WatchProblemsTest {
         // the informer was restarted after the 403: a relist, counted
         io.restassured.RestAssured.given().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
                 "watchkeeper_informer_relists_total{namespace=\"" + NS + "\",resource=\"podtemplates\"}"));
+    }
+
+    @Test
+    void shouldReportAWatchWithoutSpecInsteadOfFailingForever() {
+        TestCluster.admin().resource(new GenericKubernetesResourceBuilder().withApiVersion("watchkeeper.io/v1alpha1")
+                .withKind("ResourceWatch").withNewMetadata().withName("no-spec").withNamespace(NS).endMetadata().build()).create();
+        awaitReady("no-spec", "False", "InvalidSpec", "spec.resource");
+
+        ResourceWatch fixed = Watches.get(NS, "no-spec");
+        fixed.setSpec(Watches.resourceWatch(NS, "no-spec", "configmaps", null).getSpec());
+        TestCluster.admin().resource(fixed).update();
+        awaitReady("no-spec", "True", "CacheSynced", "synced");
+    }
+
+    @Test
+    void shouldTellAResourceWatchOnAClusterScopedResourceToAskForAClusterResourceWatch() {
+        Watches.create(Watches.resourceWatch(NS, "nodes", "nodes", null));
+        awaitReady("nodes", "False", "ClusterScopedResource", "ClusterResourceWatch");
+        assertThat(Watches.get(NS, "nodes").getStatus().getInformer()).as("no informer held").isNull();
+        assertThat(hub.informers()).noneMatch(si -> si.key().resource().equals("nodes"));
+    }
+
+    @Test
+    void shouldStartNoInformerBeyondItsNamespacesQuota() {
+        String ns = TestCluster.namespace("quota");
+        // the default quota, 10 informers per namespace: 10 distinct questions, then an 11th
+        for (int i = 0; i < 10; i++) {
+            Watches.createReady(Watches.resourceWatch(ns, "q" + i, "configmaps", Map.of("n", "" + i)));
+        }
+        // a watch asking a question the namespace already holds costs nothing
+        Watches.createReady(Watches.resourceWatch(ns, "same-as-q0", "configmaps", Map.of("n", "0")));
+        Watches.create(Watches.resourceWatch(ns, "q10", "configmaps", Map.of("n", "10")));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "q10")))
+                .hasValueSatisfying(c -> {
+                    assertThat(c.getStatus()).isEqualTo("False");
+                    assertThat(c.getReason()).isEqualTo("InformerQuotaExceeded");
+                    assertThat(c.getMessage()).contains("10 informers", ns, "watchkeeper.watches.informers-per-namespace");
+                }));
+        assertThat(hub.informers()).as("nothing started for the refused question")
+                .noneMatch(si -> ns.equals(si.key().namespace()) && si.key().labelSelector().contains("n=10"));
+        io.restassured.RestAssured.given().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString(
+                "watchkeeper_watch_refusals_total{reason=\"InformerQuotaExceeded\"}"));
+
+        // when a question of the namespace is given up, the refused watch gets its informer
+        TestCluster.admin().resource(Watches.get(ns, "q1")).delete();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "q10")))
+                .hasValueSatisfying(c -> assertThat(c.getReason()).isEqualTo("CacheSynced")));
     }
 
     private static void awaitReady(String name, String status, String reason, String messagePart) {

@@ -1,5 +1,7 @@
 package io.watchkeeper.watch;
 
+import io.watchkeeper.testing.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Clock;
@@ -86,33 +88,6 @@ class WatchStatusFactoryTest {
         WatchStatus s = factory.build(null, 1L, Subscription.failed(Optional.of(PODS), new Problem(false, "X", "y")));
         s.setInformer(new InformerStatus("v1/pods ns=a", consumers, true, items));
         return s;
-    }
-
-    private static final class MutableClock extends Clock {
-        private Instant now;
-
-        MutableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 
 }

@@ -41,11 +41,7 @@ class PageIT {
     }
 
     private static void startJar() throws IOException {
-        operator = startJar(port, "tokenreview");
-    }
-
-    private static Process startJar(int httpPort, String auth) throws IOException {
-        return OperatorJar.start(dir.resolve("operator-" + httpPort + ".log"), httpPort, Map.of("WATCHKEEPER_API_AUTH", auth));
+        operator = OperatorJar.start(dir.resolve("operator-" + port + ".log"), port, Map.of());
     }
 
     @AfterAll
@@ -177,26 +173,6 @@ class PageIT {
             // a number, not a check: BENCHMARKS.md
             System.out.printf("page: 5000-row snapshot drawn in %.0f ms; 1000 changes drawn in %.0f ms%n", timing.get(0).asDouble(),
                     timing.get(1).asDouble());
-        }
-    }
-
-    @Test
-    void shouldSkipSignInWhenAuthIsOff() throws Exception {
-        String ns = TestCluster.namespace("page-open");
-        TestCluster.admin().resource(Watches.pod(ns, "open-1", Map.of("app", "o"))).create();
-        Watches.create(Watches.resourceWatch(ns, "o", "pods", Map.of("app", "o")));
-        int openPort = OperatorJar.freePort();
-        Process open = startJar(openPort, "none");
-        try (Browser browser = new Browser(dir)) {
-            browser.open("http://127.0.0.1:" + openPort + "/");
-            await().atMost(Duration.ofSeconds(10)).until(() -> connection(browser).equals("live"));
-            assertThat(visible(browser, "signin")).isFalse();
-            await().atMost(Duration.ofSeconds(30)).until(() -> browser.script(
-                    "const li = [...document.querySelectorAll('#watches li')].find(l => l.textContent.startsWith(arguments[0]));"
-                            + "if (li) { li.click(); return true; } return false;", ns + "/o (pods)").asBoolean());
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(rows(browser)).containsOnlyKeys("open-1"));
-        } finally {
-            open.destroy();
         }
     }
 

@@ -147,7 +147,8 @@ public interface WatchkeeperConfig {
 
         /**
          * Bytes queued per stream client (messages not yet taken by the client); a client that falls this far behind is
-         * told why and disconnected. A single message larger than this (a big snapshot) is sent when nothing else is queued.
+         * told why and disconnected. A message larger than this (a big snapshot) is taken one at a time, uncounted: the
+         * bound may fill behind it.
          */
         @WithDefault("32M")
         MemorySize clientQueueSize();

@@ -4,8 +4,14 @@
 # 1.20.2 built from Debian's `kubernetes` source package) and Prometheus (Debian) for the metrics
 # test, and Chromium with chromedriver for the page test. The control plane is cached outside the work tree, so a second run costs nothing:
 #   ${WATCHKEEPER_CACHE:-~/.cache/watchkeeper}/k8s/1.20.2-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}
+# With --node it also makes a node for the tests that need real pods: kubelet, kube-scheduler and kube-proxy built
+# from the same source, containerd, runc and the CNI plugins from Debian, and two images made here (pause, compiled
+# from Kubernetes' pause.c; busybox from busybox-static) as OCI archives in $CACHE/images.
 # Prints the binary folder on its last line.
 set -euo pipefail
+
+NODE=false
+[ "${1:-}" = "--node" ] && NODE=true
 
 VERSION=1.20.2
 CACHE="${WATCHKEEPER_CACHE:-$HOME/.cache/watchkeeper}"
@@ -20,7 +26,18 @@ command -v prometheus >/dev/null || need_pkgs+=(prometheus)
 command -v kubectl >/dev/null || need_pkgs+=(kubernetes-client)
 command -v chromium >/dev/null || need_pkgs+=(chromium)
 command -v chromedriver >/dev/null || need_pkgs+=(chromium-driver)
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
+control_plane_built() { [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kube-controller-manager" ]; }
+node_built() { [ -x "$BIN/kubelet" ] && [ -x "$BIN/kube-scheduler" ] && [ -x "$BIN/kube-proxy" ] && [ -x "$BIN/pause" ]; }
+if $NODE; then
+  command -v containerd >/dev/null || need_pkgs+=(containerd)
+  command -v runc >/dev/null || need_pkgs+=(runc)
+  [ -x /usr/lib/cni/bridge ] || need_pkgs+=(containernetworking-plugins)
+  [ -x /bin/busybox ] || need_pkgs+=(busybox-static)
+  command -v iptables >/dev/null || need_pkgs+=(iptables)
+  command -v conntrack >/dev/null || need_pkgs+=(conntrack)
+  command -v gcc >/dev/null || need_pkgs+=(gcc)
+fi
+if ! control_plane_built || { $NODE && ! node_built; }; then
   command -v go >/dev/null || need_pkgs+=(golang-go)
   command -v rsync >/dev/null || need_pkgs+=(rsync)
   command -v make >/dev/null || need_pkgs+=(make)
@@ -32,7 +49,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 mkdir -p "$BIN"
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; then
+if ! control_plane_built || { $NODE && ! node_built; }; then
   work="$CACHE/build"
   rm -rf "$work"; mkdir -p "$work/apt/lists/partial" "$work/apt/cache/archives/partial" "$work/src"
   # A private apt configuration with only a deb-src line: the machine's apt setup stays untouched.
@@ -57,11 +74,24 @@ if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kube-controller-manager" ]; th
     cp -r "$work/gocode/usr/share/gocode/src/$pkg" "$work/kubernetes/vendor/$pkg"
     find "$work/kubernetes/vendor/$pkg" -name '*_test.go' -delete
   done
-  log "building kube-apiserver and kube-controller-manager $VERSION (12-15 min on 2 cores, once)"
-  (cd "$work/kubernetes" && CGO_ENABLED=0 GOFLAGS=-mod=vendor make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >&2)
   out="$work/kubernetes/_output/local/bin/linux/amd64"
-  cp "$out/kube-apiserver" "$out/kube-controller-manager" "$BIN/"
+  if ! control_plane_built; then
+    log "building kube-apiserver and kube-controller-manager $VERSION (12-15 min on 2 cores, once)"
+    (cd "$work/kubernetes" && CGO_ENABLED=0 GOFLAGS=-mod=vendor make WHAT="cmd/kube-apiserver cmd/kube-controller-manager" >&2)
+    cp "$out/kube-apiserver" "$out/kube-controller-manager" "$BIN/"
+  fi
+  if $NODE && ! node_built; then
+    # Static, without cgo: the kubelet then needs nothing from the host's libc (node-recipe, setting 2).
+    log "building kubelet, kube-scheduler and kube-proxy $VERSION (about 15 min on 2 cores, once)"
+    (cd "$work/kubernetes" && KUBE_STATIC_OVERRIDES="kubelet kube-proxy" CGO_ENABLED=0 GOFLAGS=-mod=vendor \
+      make WHAT="cmd/kubelet cmd/kube-scheduler cmd/kube-proxy" >&2)
+    gcc -static -O2 -DVERSION=3.2 -o "$out/pause" "$work/kubernetes/build/pause/linux/pause.c"
+    cp "$out/kubelet" "$out/kube-scheduler" "$out/kube-proxy" "$out/pause" "$BIN/"
+  fi
   rm -rf "$work"
+fi
+if $NODE; then
+  "$(dirname "$0")/make-images.sh" "$BIN/pause" "$CACHE/images" >&2
 fi
 ln -sf "$(command -v etcd)" "$BIN/etcd"
 if command -v kubectl >/dev/null; then ln -sf "$(command -v kubectl)" "$BIN/kubectl"; fi

@@ -36,6 +36,7 @@ public final class TestCluster {
 
     private static ControlPlane controlPlane;
     private static KubernetesClient admin;
+    private static Node node;
 
     private TestCluster() {
     }
@@ -56,6 +57,22 @@ public final class TestCluster {
 
     public static ControlPlane controlPlane() {
         return start();
+    }
+
+    /**
+     * The test bed's node on the same control plane, started on first use (tests that need no real pods never pay for
+     * it) and stopped when the JVM exits.
+     */
+    public static synchronized Node node() {
+        if (node == null) {
+            try {
+                node = Node.start(start(), admin);
+                Runtime.getRuntime().addShutdownHook(new Thread(node::close, "test-node-stop"));
+            } catch (IOException e) {
+                throw new IllegalStateException("The test node did not start: " + e.getMessage(), e);
+            }
+        }
+        return node;
     }
 
     /** A cluster-admin client for test set-up and for checking what the operator did. */

@@ -1,0 +1,249 @@
+package io.watchkeeper.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.watchkeeper.demo.ControlPlane;
+
+/**
+ * A real node for a {@link ControlPlane}: containerd with runc and the CNI bridge plugin (Debian's), and kubelet and
+ * kube-scheduler built from the same source as the API server, all as child processes with their state in one folder,
+ * so that pods really run, crash, get OOM-killed and fail probes. Its images are made locally (pause, busybox:
+ * {@code src/testbed/make-images.sh}); nothing is pulled. {@code src/testbed/install-testbed.sh --node} installs it,
+ * and {@code ../shared/testbed/node-recipe.md} says why each setting is what it is.
+ * <p>
+ * The kubelet sets a few host sysctls; they are restored on {@link #close}. Paths the binaries hard-code
+ * ({@code /var/log/pods}, {@code /var/log/containers}, {@code /run/containerd}) are used as they are.
+ */
+public final class Node implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Node.class);
+    public static final String NAME = "node-1";
+    /** The sysctls the kubelet changes (node-recipe, setting 6). */
+    private static final List<String> SYSCTLS = List.of("kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory");
+
+    private final Path dir;
+    private final List<Process> processes = new ArrayList<>();
+    private final Map<String, String> savedSysctls = new LinkedHashMap<>();
+
+    private Node(Path dir) {
+        this.dir = dir;
+    }
+
+    public static boolean installed() {
+        Path bin = ControlPlane.binaries();
+        return Files.isExecutable(bin.resolve("kubelet")) && Files.isExecutable(bin.resolve("kube-scheduler"))
+                && Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isRegularFile(images().resolve("busybox.tar"));
+    }
+
+    static Path images() {
+        return ControlPlane.binaries().getParent().getParent().resolve("images");
+    }
+
+    /** Starts the node's processes and waits until the API server lists the node Ready. */
+    public static Node start(ControlPlane controlPlane, KubernetesClient admin) throws IOException {
+        if (!installed()) {
+            throw new IllegalStateException("No node in " + ControlPlane.binaries() + ": run src/testbed/install-testbed.sh --node");
+        }
+        Node node = new Node(Files.createTempDirectory("watchkeeper-node-"));
+        try {
+            node.launch(controlPlane, admin);
+        } catch (IOException | RuntimeException e) {
+            node.stop(); // keep the folder: its logs say why
+            throw e;
+        }
+        return node;
+    }
+
+    private void launch(ControlPlane controlPlane, KubernetesClient admin) throws IOException {
+        for (String s : SYSCTLS) {
+            savedSysctls.put(s, Files.readString(Path.of("/proc/sys", s)).trim());
+        }
+        Path bin = ControlPlane.binaries();
+        Path kubeconfig = controlPlane.writeKubeconfig(ControlPlane.ADMIN, dir.resolve("admin.kubeconfig"));
+        Path socket = dir.resolve("containerd.sock");
+
+        Path cniConf = Files.createDirectories(dir.resolve("cni"));
+        // containerd reads a half-written CNI config: write it elsewhere, then rename (setting 4)
+        Path tmp = Files.writeString(dir.resolve("bridge.conflist.tmp"), """
+                {"cniVersion": "0.4.0", "name": "watchkeeper", "plugins": [
+                  {"type": "bridge", "bridge": "wk0", "isGateway": true, "ipMasq": true,
+                   "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}],
+                            "dataDir": "%s"}},
+                  {"type": "portmap", "capabilities": {"portMappings": true}}]}
+                """.formatted(dir.resolve("cni-ipam")));
+        Files.move(tmp, cniConf.resolve("10-watchkeeper.conflist"), StandardCopyOption.ATOMIC_MOVE);
+        Path containerdConfig = Files.writeString(dir.resolve("containerd.toml"), """
+                version = 2
+                root = "%1$s/containerd/root"
+                state = "%1$s/containerd/state"
+                [grpc]
+                  address = "%2$s"
+                [plugins."io.containerd.grpc.v1.cri"]
+                  sandbox_image = "k8s.gcr.io/pause:3.2"
+                  restrict_oom_score_adj = true
+                  netns_mounts_under_state_dir = true
+                  [plugins."io.containerd.grpc.v1.cri".cni]
+                    bin_dir = "/usr/lib/cni"
+                    conf_dir = "%3$s"
+                  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+                    runtime_type = "io.containerd.runc.v2"
+                    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+                      Root = "%1$s/runc"
+                      SystemdCgroup = false
+                """.formatted(dir, socket, cniConf));
+        spawn("containerd", List.of("/usr/bin/containerd", "--config", containerdConfig.toString()));
+        awaitFile(socket, Duration.ofSeconds(30), "containerd's socket");
+        for (String image : List.of("pause.tar", "busybox.tar")) {
+            run(List.of("/usr/bin/ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "import", images().resolve(image).toString()));
+        }
+
+        Path kubeletConfig = Files.writeString(dir.resolve("kubelet.yaml"), """
+                apiVersion: kubelet.config.k8s.io/v1beta1
+                kind: KubeletConfiguration
+                address: 127.0.0.1
+                port: %d
+                readOnlyPort: 0
+                healthzPort: 0
+                authentication:
+                  anonymous: {enabled: true}
+                  webhook: {enabled: false}
+                authorization: {mode: AlwaysAllow}
+                cgroupDriver: cgroupfs
+                failSwapOn: false
+                makeIPTablesUtilChains: false
+                kubeAPIQPS: 50
+                kubeAPIBurst: 100
+                eventRecordQPS: 50
+                eventBurst: 100
+                serializeImagePulls: false
+                """.formatted(freePort()));
+        spawn("kubelet", List.of(bin.resolve("kubelet").toString(), "--kubeconfig", kubeconfig.toString(), "--config", kubeletConfig.toString(),
+                "--container-runtime=remote", "--container-runtime-endpoint=unix://" + socket, "--root-dir", dir.resolve("kubelet").toString(),
+                "--cert-dir", dir.resolve("kubelet-pki").toString(), "--hostname-override", NAME, "--node-ip", "127.0.0.1",
+                "--pod-infra-container-image", "k8s.gcr.io/pause:3.2", "--v=1"));
+        spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--kubeconfig", kubeconfig.toString(),
+                "--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
+
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            var n = admin.nodes().withName(NAME).get();
+            if (n != null && n.getStatus() != null && n.getStatus().getConditions().stream()
+                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().isEmpty())) {
+                LOG.infof("Node %s ready (state in %s)", NAME, dir);
+                return;
+            }
+            checkAlive();
+            pause();
+        }
+        throw new IOException("Node " + NAME + " did not become Ready and untainted within 120 s; see the logs in " + dir);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        stop();
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.debugf("Could not delete %s: %s", dir, e);
+        }
+        for (Map.Entry<String, String> s : savedSysctls.entrySet()) {
+            try {
+                Files.writeString(Path.of("/proc/sys", s.getKey()), s.getValue());
+            } catch (IOException e) {
+                LOG.warnf("Could not restore %s=%s: %s", s.getKey(), s.getValue(), e.getMessage());
+            }
+        }
+    }
+
+    private void stop() {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            p.destroy();
+            try {
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                p.destroyForcibly();
+            }
+        }
+        processes.clear();
+        // the pods' containers outlive containerd (runc keeps them), and so do mounts, the bridge and its NAT rules
+        try {
+            run(List.of("src/testbed/stop-node.sh", dir.toString()));
+        } catch (IOException e) {
+            LOG.warnf("Cleaning up the node in %s: %s", dir, e.getMessage());
+        }
+    }
+
+    private void spawn(String name, List<String> command) throws IOException {
+        processes.add(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start());
+    }
+
+    private void run(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("setup.log").toFile())).start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IOException(String.join(" ", command) + " failed; see " + dir.resolve("setup.log"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private void awaitFile(Path file, Duration within, String what) throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!Files.exists(file)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException(what + " did not appear within " + within.toSeconds() + " s; see the logs in " + dir);
+            }
+            checkAlive();
+            pause();
+        }
+    }
+
+    private void checkAlive() throws IOException {
+        for (Process p : processes) {
+            if (!p.isAlive()) {
+                throw new IOException("A node process exited early (" + p.info().command().orElse("?") + "); see the logs in " + dir);
+            }
+        }
+    }
+
+    /** Polling processes we started and the API server's view of them; there is no event to wait on. */
+    private static void pause() throws IOException {
+        try {
+            TimeUnit.MILLISECONDS.sleep(250);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -119,6 +119,13 @@ public interface WatchkeeperConfig {
             /** A pod whose containers restarted more than this many times in all is a problem ({@code TooManyRestarts}). */
             @WithDefault("5")
             int restartThreshold();
+
+            /**
+             * A container that crashed or was OOM-killed counts as recovered only once it has run this long again: between
+             * the kubelet's restarts it runs briefly, which is not a recovery (one Warning per episode).
+             */
+            @WithDefault("60s")
+            Duration recoveryGrace();
         }
 
         interface Services {

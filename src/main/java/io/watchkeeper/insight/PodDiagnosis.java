@@ -19,6 +19,12 @@ import io.fabric8.kubernetes.api.model.PodStatus;
  * Reads a pod's status and says what, if anything, is wrong with it. When several things are, the most telling one
  * wins, in this order: Evicted, OOMKilled, CrashLoopBackOff, ImagePullBackOff, Unschedulable, PendingTooLong,
  * TooManyRestarts. Pure: the time comes from the clock given.
+ * <p>
+ * A crash is an episode, not a moment. Between the kubelet's restarts a crashing container is briefly
+ * {@code running} or {@code terminated}, not {@code waiting: CrashLoopBackOff}; a container killed for memory runs
+ * again until the next kill. So a container that last ended abnormally (OOMKilled, or a non-zero exit after a restart)
+ * is still in its episode while it is not running, and for {@code recoveryGrace} after it started again; only a
+ * container that has run that long since is recovered, and the diagnosis asks to be run again when the grace ends.
  */
 public final class PodDiagnosis {
 
@@ -29,11 +35,13 @@ public final class PodDiagnosis {
     private final Clock clock;
     private final Duration pendingThreshold;
     private final int restartThreshold;
+    private final Duration recoveryGrace;
 
-    public PodDiagnosis(Clock clock, Duration pendingThreshold, int restartThreshold) {
+    public PodDiagnosis(Clock clock, Duration pendingThreshold, int restartThreshold, Duration recoveryGrace) {
         this.clock = clock;
         this.pendingThreshold = pendingThreshold;
         this.restartThreshold = restartThreshold;
+        this.recoveryGrace = recoveryGrace;
     }
 
     public Result diagnose(Pod pod) {
@@ -44,14 +52,16 @@ public final class PodDiagnosis {
         if ("Failed".equals(status.getPhase()) && PodProblem.EVICTED.equals(status.getReason())) {
             return found(PodProblem.EVICTED, "Evicted by the kubelet: " + orElse(status.getMessage(), "no message"));
         }
+        boolean restarted = !"Never".equals(pod.getSpec() == null ? null : pod.getSpec().getRestartPolicy());
         for (ContainerStatus c : containers) {
             ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
             ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
-            boolean notRunningWell = now != null || !Boolean.TRUE.equals(c.getReady());
-            if (now != null && PodProblem.OOM_KILLED.equals(now.getReason())
-                    || last != null && PodProblem.OOM_KILLED.equals(last.getReason()) && notRunningWell) {
+            boolean oomBefore = last != null && PodProblem.OOM_KILLED.equals(last.getReason());
+            Optional<Duration> episode = !oomBefore ? Optional.empty()
+                    : !Boolean.TRUE.equals(c.getReady()) ? Optional.of(Duration.ZERO) : restarted ? inEpisode(c, now) : Optional.empty();
+            if (now != null && PodProblem.OOM_KILLED.equals(now.getReason()) || episode.isPresent()) {
                 return found(PodProblem.OOM_KILLED, "Container " + c.getName() + " was killed for using more memory than its limit ("
-                        + c.getRestartCount() + " restarts). Raise its memory limit or find the leak.");
+                        + c.getRestartCount() + " restarts). Raise its memory limit or find the leak.", episode);
             }
         }
         for (ContainerStatus c : containers) {
@@ -60,6 +70,18 @@ public final class PodDiagnosis {
                 return found(PodProblem.CRASH_LOOP_BACK_OFF, "Container " + c.getName() + " keeps crashing (" + c.getRestartCount()
                         + " restarts): " + orElse(w.getMessage(), "back-off restarting failed container")
                         + ". Its previous logs say why (kubectl logs --previous).");
+            }
+        }
+        for (ContainerStatus c : containers) {
+            ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
+            ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+            boolean crashedBefore = last != null && last.getExitCode() != null && last.getExitCode() != 0
+                    && c.getRestartCount() != null && c.getRestartCount() > 0;
+            Optional<Duration> episode = restarted && crashedBefore ? inEpisode(c, now) : Optional.empty();
+            if (episode.isPresent()) {
+                return found(PodProblem.CRASH_LOOP_BACK_OFF, "Container " + c.getName() + " keeps crashing (" + c.getRestartCount()
+                        + " restarts; last exit code " + last.getExitCode() + (last.getReason() == null ? "" : ", " + last.getReason())
+                        + "). Its previous logs say why (kubectl logs --previous).", episode);
             }
         }
         for (ContainerStatus c : containers) {
@@ -93,16 +115,42 @@ public final class PodDiagnosis {
     }
 
     private static Optional<Instant> created(Pod pod) {
-        String ts = pod.getMetadata().getCreationTimestamp();
-        try {
-            return ts == null ? Optional.empty() : Optional.of(OffsetDateTime.parse(ts).toInstant());
-        } catch (java.time.format.DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return instant(pod.getMetadata().getCreationTimestamp());
     }
 
     private static Result found(String reason, String message) {
         return new Result(Optional.of(new PodProblem(reason, message)), Optional.empty());
+    }
+
+    /** With when to look again: the episode's grace may end while nothing else changes. */
+    private static Result found(String reason, String message, Optional<Duration> recheckAfter) {
+        return new Result(Optional.of(new PodProblem(reason, message)), recheckAfter.filter(d -> !d.isZero()));
+    }
+
+    /**
+     * Whether a container whose last run ended abnormally is still in that episode: not running (terminated, or waiting
+     * for its next start), or running for less than the recovery grace. Present: when to look again (zero: only when
+     * it changes).
+     */
+    private Optional<Duration> inEpisode(ContainerStatus c, ContainerStateTerminated now) {
+        var running = c.getState() == null ? null : c.getState().getRunning();
+        if (running == null || now != null) {
+            return Optional.of(Duration.ZERO);
+        }
+        Optional<Instant> started = instant(running.getStartedAt());
+        if (started.isEmpty()) {
+            return Optional.empty();
+        }
+        Duration up = Duration.between(started.get(), clock.instant());
+        return up.compareTo(recoveryGrace) < 0 ? Optional.of(recoveryGrace.minus(up)) : Optional.empty();
+    }
+
+    private static Optional<Instant> instant(String timestamp) {
+        try {
+            return timestamp == null ? Optional.empty() : Optional.of(OffsetDateTime.parse(timestamp).toInstant());
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 
     private static String orElse(String s, String fallback) {

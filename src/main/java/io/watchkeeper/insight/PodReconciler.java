@@ -52,7 +52,8 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
         this.store = store;
         this.events = events;
         this.metrics = metrics;
-        this.diagnosis = new PodDiagnosis(clock, config.insight().pods().pendingThreshold(), config.insight().pods().restartThreshold());
+        this.diagnosis = new PodDiagnosis(clock, config.insight().pods().pendingThreshold(), config.insight().pods().restartThreshold(),
+                config.insight().pods().recoveryGrace());
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
@@ -16,7 +17,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 class PodDiagnosisTest {
 
     private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
-    private final PodDiagnosis diagnosis = new PodDiagnosis(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 5);
+    private static final Duration GRACE = Duration.ofSeconds(60);
+    private final PodDiagnosis diagnosis = new PodDiagnosis(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 5, GRACE);
 
     @Test
     void shouldFindNothingWrongWithARunningReadyPod() {
@@ -42,6 +44,47 @@ class PodDiagnosisTest {
         PodStatus status = PodStatuses.running(true, 1);
         status.getContainerStatuses().get(0).setLastState(PodStatuses.waiting("x", 1, "OOMKilled").getContainerStatuses().get(0).getLastState());
         assertThat(diagnosis.diagnose(pod(status, NOW.minusSeconds(3600))).problem()).isEmpty();
+    }
+
+    /** What a real kubelet shows between restarts: the container briefly running again, or terminated. */
+    @Test
+    void shouldKeepACrashEpisodeWhileTheContainerRunsBrieflyBetweenRestarts() {
+        PodDiagnosis.Result justRestarted = diagnosis.diagnose(pod(restarted(2, 1, null, NOW.minusSeconds(10)), NOW.minusSeconds(3600)));
+        assertThat(justRestarted.problem().orElseThrow().reason()).isEqualTo("CrashLoopBackOff");
+        assertThat(justRestarted.recheckAfter()).as("look again when the grace ends").contains(GRACE.minusSeconds(10));
+
+        PodStatus terminated = restarted(2, 1, null, NOW.minusSeconds(10));
+        terminated.getContainerStatuses().get(0).setState(new ContainerStateBuilder().withNewTerminated().withExitCode(1).withReason("Error")
+                .endTerminated().build());
+        assertThat(reason(terminated)).isEqualTo("CrashLoopBackOff");
+
+        assertThat(diagnosis.diagnose(pod(restarted(2, 1, null, NOW.minus(GRACE).minusSeconds(1)), NOW.minusSeconds(3600))).problem())
+                .as("running longer than the grace: recovered").isEmpty();
+        assertThat(diagnosis.diagnose(pod(restarted(1, 0, null, NOW.minusSeconds(10)), NOW.minusSeconds(3600))).problem())
+                .as("it exited cleanly before: no crash").isEmpty();
+    }
+
+    @Test
+    void shouldKeepAnOomEpisodeWhileTheContainerRunsAgainUntilTheNextKill() {
+        PodDiagnosis.Result r = diagnosis.diagnose(pod(restarted(3, 137, "OOMKilled", NOW.minusSeconds(5)), NOW.minusSeconds(3600)));
+        assertThat(r.problem().orElseThrow().reason()).isEqualTo("OOMKilled");
+        assertThat(r.recheckAfter()).contains(GRACE.minusSeconds(5));
+    }
+
+    @Test
+    void shouldNotCallACrashOfAPodThatNeverRestartsALoop() {
+        Pod once = pod(restarted(1, 1, null, NOW.minusSeconds(10)), NOW.minusSeconds(3600));
+        once.getSpec().setRestartPolicy("Never");
+        assertThat(diagnosis.diagnose(once).problem()).isEmpty();
+    }
+
+    /** Running (ready) since {@code started}, after {@code restarts} restarts; the last run ended with {@code exitCode}. */
+    private static PodStatus restarted(int restarts, int exitCode, String reason, Instant started) {
+        PodStatus s = PodStatuses.running(true, restarts);
+        var c = s.getContainerStatuses().get(0);
+        c.getState().getRunning().setStartedAt(started.toString());
+        c.setLastState(new ContainerStateBuilder().withNewTerminated().withExitCode(exitCode).withReason(reason).endTerminated().build());
+        return s;
     }
 
     @Test
@@ -78,6 +121,6 @@ class PodDiagnosisTest {
 
     private static Pod pod(PodStatus status, Instant created) {
         return new PodBuilder().withNewMetadata().withNamespace("ns").withName("p").withCreationTimestamp(created.toString()).endMetadata()
-                .withStatus(status).build();
+                .withNewSpec().endSpec().withStatus(status).build();
     }
 }

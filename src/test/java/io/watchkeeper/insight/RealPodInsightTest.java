@@ -1,0 +1,116 @@
+package io.watchkeeper.insight;
+
+import static io.watchkeeper.insight.Insight.events;
+import static io.watchkeeper.insight.Insight.problemOf;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.watchkeeper.testing.ControlPlaneResource;
+import io.watchkeeper.testing.TestCluster;
+
+/**
+ * Pod insight on real pods: a real kubelet (the test bed's node) starts busybox containers that crash, run out of
+ * memory, or name an image nobody serves, and insight must name each problem, with one Warning Event, from what the
+ * kubelet itself writes; a pod that crashes twice and then runs gets one Warning and one Recovered. Each case prints
+ * how long it took from the pod's creation.
+ */
+@QuarkusTest
+@QuarkusTestResource(ControlPlaneResource.class)
+class RealPodInsightTest {
+
+    private static final Logger LOG = Logger.getLogger(RealPodInsightTest.class);
+    /** The kubelet's first back-off is 10 s; an image pull fails within seconds (node-recipe); margin for a busy machine. */
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    @BeforeAll
+    static void startTheNode() {
+        TestCluster.node();
+    }
+
+    @Test
+    void shouldNameTheProblemsARealKubeletReports() {
+        String ns = TestCluster.namespace("real-pods");
+        Map<String, String> expected = Map.of("crasher", "CrashLoopBackOff", "hog", "OOMKilled", "missing", "ImagePullBackOff");
+        long start = System.nanoTime();
+        create(pod(ns, "crasher", "busybox:1.35", List.of("sh", "-c", "echo bye; exit 3"), null));
+        create(pod(ns, "hog", "busybox:1.35", List.of("sh", "-c", "tail /dev/zero"), "20Mi"));
+        create(pod(ns, "missing", "example.invalid/nobody/nothing:1", List.of("sh"), null));
+        // crashes twice, then runs: counts its starts in a volume that outlives the container
+        Pod flaky = pod(ns, "flaky", "busybox:1.35", List.of("sh", "-c",
+                "n=$(( $(cat /data/n 2>/dev/null || echo 0) + 1 )); echo $n > /data/n; [ $n -ge 3 ] && exec sleep 3600; exit 1"), null);
+        flaky.getSpec().getContainers().get(0).getVolumeMounts().add(new VolumeMountBuilder().withName("data").withMountPath("/data").build());
+        flaky.getSpec().getVolumes().add(new VolumeBuilder().withName("data").withNewEmptyDir().endEmptyDir().build());
+        create(flaky);
+
+        expected.forEach((name, problem) -> {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(problemOf(ns, name)).as(name).isIn(alsoAccepted(problem)));
+            LOG.infof("%s: %s after %d ms", name, problemOf(ns, name), (System.nanoTime() - start) / 1_000_000);
+        });
+        // The kubelet restarts the two crashing containers with back-off (10 s, 20 s, …); between restarts a container
+        // is briefly running or terminated. That is not a recovery: one Warning per problem episode, and no Recovered.
+        for (String name : List.of("crasher", "hog")) {
+            await().atMost(WAIT.multipliedBy(2)).until(() -> restarts(ns, name) >= 3);
+        }
+        // the flaky one crashed, and once it has run for the recovery grace (15 s in the test profile) it has recovered:
+        // one Warning, then one Recovered
+        await().atMost(WAIT.multipliedBy(2)).untilAsserted(() -> {
+            assertThat(events(ns, "flaky", "CrashLoopBackOff")).singleElement().satisfies(e -> assertThat(e.getCount()).isIn(null, 1));
+            assertThat(events(ns, "flaky", "Recovered")).singleElement().satisfies(e -> assertThat(e.getCount()).isIn(null, 1));
+            assertThat(problemOf(ns, "flaky")).isNull();
+        });
+        LOG.infof("flaky: recovered after %d ms", (System.nanoTime() - start) / 1_000_000);
+        expected.forEach((name, problem) -> {
+            assertThat(problemOf(ns, name)).as(name).isIn(alsoAccepted(problem));
+            assertThat(events(ns, name, "Recovered")).as("%s: Recovered Events while it kept failing", name).isEmpty();
+            assertThat(events(ns, name, problemOf(ns, name))).as(name).singleElement().satisfies(e -> {
+                assertThat(e.getType()).isEqualTo("Warning");
+                assertThat(e.getCount()).as("%s: Warnings for one episode", name).isIn(null, 1);
+            });
+        });
+    }
+
+    private static int restarts(String ns, String name) {
+        Pod p = TestCluster.admin().pods().inNamespace(ns).withName(name).get();
+        return p.getStatus().getContainerStatuses().stream().mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();
+    }
+
+    /** A real kubelet shows a problem in more than one form along the way: ErrImagePull before ImagePullBackOff. */
+    private static List<String> alsoAccepted(String problem) {
+        return switch (problem) {
+            case "ImagePullBackOff" -> List.of("ImagePullBackOff", "ErrImagePull");
+            case "OOMKilled" -> List.of("OOMKilled");
+            default -> List.of(problem);
+        };
+    }
+
+    private static Pod pod(String ns, String name, String image, List<String> command, String memoryLimit) {
+        PodBuilder b = new PodBuilder().withNewMetadata().withNamespace(ns).withName(name).addToLabels("app", name).endMetadata()
+                .withNewSpec().withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("main").withImage(image).withImagePullPolicy("IfNotPresent").withCommand(command)
+                .endContainer().endSpec();
+        if (memoryLimit != null) {
+            b.editSpec().editFirstContainer().withNewResources().addToLimits("memory", new Quantity(memoryLimit)).endResources()
+                    .endContainer().endSpec();
+        }
+        return b.build();
+    }
+
+    private static void create(Pod pod) {
+        TestCluster.admin().resource(pod).create();
+    }
+}

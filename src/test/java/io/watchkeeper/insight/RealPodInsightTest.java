@@ -111,6 +111,6 @@ class RealPodInsightTest {
     }
 
     private static void create(Pod pod) {
-        TestCluster.admin().resource(io.watchkeeper.testing.Node.tolerate(pod)).create();
+        TestCluster.admin().resource(io.watchkeeper.testing.Node.place(pod)).create();
     }
 }

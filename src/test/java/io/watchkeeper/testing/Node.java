@@ -31,10 +31,11 @@ public final class Node implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class);
     public static final String NAME = "node-1";
     /**
-     * The node's taint: only pods that tolerate it run here ({@link #tolerate}). The other tests' pods, whose status
-     * they write by hand, stay unscheduled, as they were before there was a node.
+     * The node's scheduler answers only to pods that name it ({@link #place}). The other tests' pods, whose status they
+     * write by hand, are left alone as before there was a node: the default scheduler would mark them Unschedulable
+     * (a status write, and a MODIFIED event those tests do not expect), the kubelet would run them.
      */
-    public static final String TAINT = "watchkeeper.io/test-node";
+    public static final String SCHEDULER = "watchkeeper-test-node";
     /** The sysctls the kubelet changes (node-recipe, setting 6). */
     private static final List<String> SYSCTLS = List.of("kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory");
 
@@ -137,33 +138,42 @@ public final class Node implements AutoCloseable {
         spawn("kubelet", List.of(bin.resolve("kubelet").toString(), "--kubeconfig", kubeconfig.toString(), "--config", kubeletConfig.toString(),
                 "--container-runtime=remote", "--container-runtime-endpoint=unix://" + socket, "--root-dir", dir.resolve("kubelet").toString(),
                 "--cert-dir", dir.resolve("kubelet-pki").toString(), "--hostname-override", NAME, "--node-ip", "127.0.0.1",
-                "--pod-infra-container-image", "k8s.gcr.io/pause:3.2", "--register-with-taints", TAINT + "=true:NoSchedule", "--v=1"));
-        spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--kubeconfig", kubeconfig.toString(),
-                "--leader-elect=false", "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
+                "--pod-infra-container-image", "k8s.gcr.io/pause:3.2", "--v=1"));
+        Path schedulerConfig = Files.writeString(dir.resolve("scheduler.yaml"), """
+                apiVersion: kubescheduler.config.k8s.io/v1beta1
+                kind: KubeSchedulerConfiguration
+                clientConnection:
+                  kubeconfig: %s
+                leaderElection:
+                  leaderElect: false
+                profiles:
+                - schedulerName: %s
+                """.formatted(kubeconfig, SCHEDULER));
+        spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--config", schedulerConfig.toString(),
+                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (System.nanoTime() < deadline) {
             var n = admin.nodes().withName(NAME).get();
             if (n != null && n.getStatus() != null && n.getStatus().getConditions().stream()
                     .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
-                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().stream().allMatch(t -> TAINT.equals(t.getKey())))) {
+                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().isEmpty())) {
                 LOG.infof("Node %s ready (state in %s)", NAME, dir);
                 return;
             }
             checkAlive();
             pause();
         }
-        throw new IOException("Node " + NAME + " did not become Ready (its not-ready taints gone) within 120 s; see the logs in " + dir);
+        throw new IOException("Node " + NAME + " did not become Ready and untainted within 120 s; see the logs in " + dir);
     }
 
     public Path dir() {
         return dir;
     }
 
-    /** Lets {@code pod} run on the node. */
-    public static io.fabric8.kubernetes.api.model.Pod tolerate(io.fabric8.kubernetes.api.model.Pod pod) {
-        pod.getSpec().getTolerations().add(new io.fabric8.kubernetes.api.model.TolerationBuilder().withKey(TAINT).withOperator("Exists")
-                .withEffect("NoSchedule").build());
+    /** Makes {@code pod} one for the node's scheduler, so that it runs on the node. */
+    public static io.fabric8.kubernetes.api.model.Pod place(io.fabric8.kubernetes.api.model.Pod pod) {
+        pod.getSpec().setSchedulerName(SCHEDULER);
         return pod;
     }
 

@@ -84,6 +84,42 @@ class RealPodInsightTest {
         });
     }
 
+    /**
+     * A readiness probe run by a real kubelet: the pod is ready while a file exists, then stops being ready. The
+     * Service follows it from Ready to NoReadyPods (insight), and the endpoints controller moves the pod's address from
+     * the Endpoints' {@code addresses} to {@code notReadyAddresses}.
+     */
+    @Test
+    void shouldFollowAServiceWhosePodFailsItsRealReadinessProbe() {
+        String ns = TestCluster.namespace("real-probes");
+        Insight.service(ns, "web", Map.of("app", "web"));
+        Pod web = pod(ns, "web", "busybox:1.35", List.of("sh", "-c", "touch /tmp/ready; sleep 20; rm /tmp/ready; exec sleep 3600"), null);
+        web.getSpec().getContainers().get(0).setReadinessProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewExec()
+                .withCommand("cat", "/tmp/ready").endExec().withPeriodSeconds(1).withFailureThreshold(1).build());
+        long start = System.nanoTime();
+        create(web);
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(Insight.serviceInsight(ns, "web").getString("state")).isEqualTo("Ready");
+            assertThat(addresses(ns, "web", false)).isEqualTo(1);
+        });
+        LOG.infof("web: Service Ready after %d ms", (System.nanoTime() - start) / 1_000_000);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(Insight.serviceInsight(ns, "web").getString("state")).isEqualTo("NoReadyPods");
+            assertThat(addresses(ns, "web", true)).isEqualTo(1);
+            assertThat(addresses(ns, "web", false)).isZero();
+            assertThat(events(ns, "web", "NoReadyPods")).singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
+        });
+        LOG.infof("web: Service NoReadyPods after %d ms (the probe starts failing 20 s in)", (System.nanoTime() - start) / 1_000_000);
+    }
+
+    /** Addresses in the Service's Endpoints, ready ones or not ready ones. */
+    private static int addresses(String ns, String service, boolean notReady) {
+        var endpoints = TestCluster.admin().endpoints().inNamespace(ns).withName(service).get();
+        return endpoints == null ? 0 : endpoints.getSubsets().stream()
+                .mapToInt(s -> (notReady ? s.getNotReadyAddresses() : s.getAddresses()).size()).sum();
+    }
+
     private static int restarts(String ns, String name) {
         Pod p = TestCluster.admin().pods().inNamespace(ns).withName(name).get();
         return p.getStatus().getContainerStatuses().stream().mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();

@@ -36,6 +36,7 @@ if $NODE; then
   command -v iptables >/dev/null || need_pkgs+=(iptables)
   command -v conntrack >/dev/null || need_pkgs+=(conntrack)
   command -v gcc >/dev/null || need_pkgs+=(gcc)
+  [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev) # pause is linked statically
 fi
 if ! control_plane_built || { $NODE && ! node_built; }; then
   command -v go >/dev/null || need_pkgs+=(golang-go)

@@ -274,6 +274,11 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void stopProcesses() {
+        stop(processes);
+    }
+
+    /** Stops {@code processes}, last started first: SIGTERM, and SIGKILL for any still running 10 s later. */
+    public static void stop(List<Process> processes) {
         for (int i = processes.size() - 1; i >= 0; i--) {
             Process p = processes.get(i);
             p.destroy();

@@ -195,19 +195,7 @@ public final class Node implements AutoCloseable {
     }
 
     private void stop() {
-        for (int i = processes.size() - 1; i >= 0; i--) {
-            Process p = processes.get(i);
-            p.destroy();
-            try {
-                if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                p.destroyForcibly();
-            }
-        }
-        processes.clear();
+        ControlPlane.stop(processes);
         // the pods' containers outlive containerd (runc keeps them), and so do mounts, the bridge and its NAT rules
         try {
             run(List.of("src/testbed/stop-node.sh", dir.toString()));

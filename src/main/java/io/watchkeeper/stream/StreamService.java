@@ -128,10 +128,10 @@ public class StreamService {
     }
 
     /**
-     * One message from a client at {@code address}. Runs on a worker thread: TokenReview and SubjectAccessReview may be
+     * One message from a client. Runs on a worker thread: TokenReview and SubjectAccessReview may be
      * called.
      */
-    void received(String id, String address, String text) {
+    void received(String id, String text) {
         StreamClient client = clients.get(id);
         if (client == null || client.closed()) {
             return;
@@ -147,7 +147,7 @@ public class StreamService {
         String subscription = m.hasNonNull("id") ? m.path("id").asText() : null;
         try {
             if ("AUTH".equals(type)) {
-                authenticate(client, address, m.path("token").asText(""));
+                authenticate(client, m.path("token").asText(""));
             } else if (client.caller == null) {
                 throw new ApiException(401, "Unauthorized", "Send {\"type\":\"AUTH\",\"token\":\"<bearer token>\"} first.");
             } else if ("SUBSCRIBE".equals(type)) {
@@ -166,14 +166,14 @@ public class StreamService {
         }
     }
 
-    private void authenticate(StreamClient client, String address, String token) {
+    private void authenticate(StreamClient client, String token) {
         if (!auth.enabled()) {
             return; // READY was sent on open; a page with a token left over from elsewhere is welcome too
         }
         if (client.caller != null) {
             throw new ApiException(400, "BadRequest", "Already authenticated as " + client.caller.user() + ".");
         }
-        Caller caller = auth.authenticate("Bearer " + token, address);
+        Caller caller = auth.authenticate("Bearer " + token, client.address);
         long theirs;
         synchronized (clients) { // counted and taken in one step, so that simultaneous AUTHs cannot both take the last place
             theirs = clients.values().stream().filter(c -> c.caller != null && !c.closed() && c.caller.user().equals(caller.user())).count();

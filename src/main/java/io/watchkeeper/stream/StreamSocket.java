@@ -40,7 +40,7 @@ public class StreamSocket {
 
     @OnTextMessage
     void message(WebSocketConnection connection, String text) {
-        service.received(connection.id(), host(connection.handshakeRequest().remoteAddress()), text);
+        service.received(connection.id(), text);
     }
 
     /** The host part of the peer's {@code host:port}. */

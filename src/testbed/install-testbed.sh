@@ -6,7 +6,8 @@
 #   ${WATCHKEEPER_CACHE:-~/.cache/watchkeeper}/k8s/1.20.2-linux-amd64/{kube-apiserver,kube-controller-manager,etcd,kubectl}
 # With --node it also makes a node for the tests that need real pods: kubelet, kube-scheduler and kube-proxy built
 # from the same source, containerd, runc and the CNI plugins from Debian, and two images made here (pause, compiled
-# from Kubernetes' pause.c; busybox from busybox-static) as OCI archives in $CACHE/images.
+# from Kubernetes' pause.c; busybox from busybox-static) as OCI archives in $CACHE/images, and the operator image's
+# base layer (a Debian rootfs with a JRE, make-jre-base.sh) there too.
 # Prints the binary folder on its last line.
 set -euo pipefail
 
@@ -35,6 +36,8 @@ if $NODE; then
   [ -x /bin/busybox ] || need_pkgs+=(busybox-static)
   command -v iptables >/dev/null || need_pkgs+=(iptables)
   command -v conntrack >/dev/null || need_pkgs+=(conntrack)
+  command -v socat >/dev/null || need_pkgs+=(socat) # relays the pods' way to the API server, which listens on loopback
+  command -v debootstrap >/dev/null || need_pkgs+=(debootstrap) # the operator image's JRE base
   command -v gcc >/dev/null || need_pkgs+=(gcc)
   [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev) # pause is linked statically
 fi
@@ -93,6 +96,7 @@ if ! control_plane_built || { $NODE && ! node_built; }; then
 fi
 if $NODE; then
   "$(dirname "$0")/make-images.sh" "$BIN/pause" "$CACHE/images" >&2
+  "$(dirname "$0")/make-jre-base.sh" "$CACHE/images/jre-base.tar" >&2
 fi
 ln -sf "$(command -v etcd)" "$BIN/etcd"
 if command -v kubectl >/dev/null; then ln -sf "$(command -v kubectl)" "$BIN/kubectl"; fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cleans up after a test node (io.watchkeeper.testing.Node) whose kubelet, scheduler and containerd were stopped:
 # the pods' containers (runc keeps them running without containerd), the containerd shims, mounts, the CNI bridge
-# and its NAT rules. Usage: stop-node.sh NODE_DIR
+# and its NAT rules, kube-proxy's rules. Usage: stop-node.sh NODE_DIR
 set -uo pipefail
 dir="$1"
 root="$dir/runc/k8s.io"
@@ -21,6 +21,14 @@ iptables -t nat -L POSTROUTING -n --line-numbers 2>/dev/null | awk '$2 ~ /^CNI-/
   | while read -r n; do iptables -t nat -D POSTROUTING "$n"; done
 for chain in $(iptables -t nat -S 2>/dev/null | awk '/^-N CNI-/ { print $2 }'); do
   iptables -t nat -F "$chain" && iptables -t nat -X "$chain"
+done
+# kube-proxy's chains (its own --cleanup tries IPVS and exits here, node-recipe setting 10): first the jumps to them
+# from the built-in chains, then the chains themselves
+for table in nat filter mangle; do
+  iptables -t "$table" -S 2>/dev/null | awk '/^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*-j KUBE-/' \
+    | while read -r rule; do eval "iptables -t $table -D ${rule#-A }"; done
+  for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/ { print $2 }'); do iptables -t "$table" -F "$chain"; done
+  for chain in $(iptables -t "$table" -S 2>/dev/null | awk '/^-N KUBE-/ { print $2 }'); do iptables -t "$table" -X "$chain"; done
 done
 # the kubelet's hard-coded log folders: what this node wrote there (newer than its configuration)
 if [ -f "$dir/kubelet.yaml" ]; then

@@ -46,6 +46,13 @@ public final class ControlPlane implements AutoCloseable {
 
     public static final User ADMIN = new User("admin-token", "admin", List.of("system:masters"));
 
+    /**
+     * The address pods reach the API server at: the gateway of a node's pod bridge (10.88.0.0/16). The API server
+     * advertises it, so the in-cluster {@code kubernetes} Service (10.0.0.1:443) leads there; the node relays it to the
+     * API server, which itself listens on loopback only.
+     */
+    public static final String POD_GATEWAY = "10.88.0.1";
+
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
     private List<String> apiServerCommand;
@@ -128,7 +135,11 @@ public final class ControlPlane implements AutoCloseable {
                 "--service-account-issuer", "https://kubernetes.default.svc",
                 "--service-account-key-file", saKey.toString(), "--service-account-signing-key-file", saKey.toString(),
                 "--token-auth-file", tokenFile.toString(), "--authorization-mode", "RBAC",
-                "--service-cluster-ip-range", "10.0.0.0/24", "--disable-admission-plugins", "ServiceAccount",
+                "--service-cluster-ip-range", "10.0.0.0/24", "--advertise-address", POD_GATEWAY,
+                // As in a real cluster, pods get their ServiceAccount's token: ServiceAccount admission is on (as by
+                // default), and the tokens are bound ones (TokenRequest, refreshed by the kubelet), which need no
+                // token controller and no Secrets.
+                "--feature-gates", "BoundServiceAccountTokenVolume=true",
                 "--allow-privileged=true", "--v=0"));
         if (auditLog != null) {
             Path policy = Files.writeString(dir.resolve("audit-policy.yaml"), """
@@ -148,9 +159,15 @@ public final class ControlPlane implements AutoCloseable {
         waitReady();
 
         Path kubeconfig = writeKubeconfig(ADMIN, dir.resolve("admin.kubeconfig"));
+        // --root-ca-file: the CA that pods find in each namespace's kube-root-ca.crt, which their projected token
+        // volume mounts; the API server's self-signed certificate file holds its CA too.
         spawn("kube-controller-manager", List.of(bin.resolve("kube-controller-manager").toString(),
                 "--kubeconfig", kubeconfig.toString(), "--leader-elect=false", "--controllers", "*,-serviceaccount-token",
+                "--root-ca-file", certs.resolve("apiserver.crt").toString(), "--feature-gates", "BoundServiceAccountTokenVolume=true",
                 "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(kcmPort), "--port", "0"), Map.of());
+        // Pods need their namespace's ServiceAccount, which the controller manager creates; ServiceAccount admission
+        // refuses a pod until it exists.
+        await("/api/v1/namespaces/default/serviceaccounts/default", "the default ServiceAccount");
     }
 
     public String url() {
@@ -231,6 +248,12 @@ public final class ControlPlane implements AutoCloseable {
     }
 
     private void waitReady() throws IOException {
+        await("/readyz", "kube-apiserver");
+        LOG.infof("Kubernetes %s API server ready at %s (state in %s)", VERSION, url(), dir);
+    }
+
+    /** Polls {@code path} as {@link #ADMIN} until it answers 200. */
+    private void await(String path, String what) throws IOException {
         HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).connectTimeout(Duration.ofSeconds(2)).build();
         Instant deadline = Instant.now().plusSeconds(60);
         String last = "no answer";
@@ -242,11 +265,10 @@ public final class ControlPlane implements AutoCloseable {
                 }
             }
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/readyz"))
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + path))
                         .header("Authorization", "Bearer " + ADMIN.token()).timeout(Duration.ofSeconds(2)).build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
-                    LOG.infof("Kubernetes %s API server ready at %s (state in %s)", VERSION, url(), dir);
                     return;
                 }
                 last = "HTTP " + r.statusCode();
@@ -264,7 +286,7 @@ public final class ControlPlane implements AutoCloseable {
                 throw new IOException("interrupted", e);
             }
         }
-        throw new IOException("kube-apiserver did not become ready within 60s (" + last + "); see " + dir);
+        throw new IOException(what + " did not become ready within 60s (" + last + "); see " + dir);
     }
 
     @Override

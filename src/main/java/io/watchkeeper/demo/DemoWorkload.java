@@ -2,6 +2,7 @@ package io.watchkeeper.demo;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -92,6 +93,8 @@ public class DemoWorkload {
     private void seed() {
         for (String ns : List.of("shop", "payments")) {
             workload.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
+            // ServiceAccount admission refuses pods until the controller manager has made the namespace's default one
+            workload.serviceAccounts().inNamespace(ns).withName("default").waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
         }
         for (String app : APPS) {
             workload.resource(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName(app).endMetadata()

@@ -1,6 +1,7 @@
 package io.watchkeeper.testing;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,8 +37,11 @@ public final class Node implements AutoCloseable {
      * (a status write, and a MODIFIED event those tests do not expect), the kubelet would run them.
      */
     public static final String SCHEDULER = "watchkeeper-test-node";
-    /** The sysctls the kubelet changes (node-recipe, setting 6). */
-    private static final List<String> SYSCTLS = List.of("kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory");
+    /** The pods' bridge (CNI bridge plugin), 10.88.0.0/16 with {@link ControlPlane#POD_GATEWAY}. */
+    static final String BRIDGE = "wk0";
+    /** The sysctls the kubelet and kube-proxy change (node-recipe, settings 6 and 10). */
+    private static final List<String> SYSCTLS = List.of("kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory",
+            "net/ipv4/conf/all/route_localnet");
 
     private final Path dir;
     private final List<Process> processes = new ArrayList<>();
@@ -50,6 +54,7 @@ public final class Node implements AutoCloseable {
     public static boolean installed() {
         Path bin = ControlPlane.binaries();
         return Files.isExecutable(bin.resolve("kubelet")) && Files.isExecutable(bin.resolve("kube-scheduler"))
+                && Files.isExecutable(bin.resolve("kube-proxy")) && Files.isExecutable(Path.of("/usr/bin/socat"))
                 && Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isRegularFile(images().resolve("busybox.tar"));
     }
 
@@ -80,15 +85,25 @@ public final class Node implements AutoCloseable {
         Path kubeconfig = controlPlane.writeKubeconfig(ControlPlane.ADMIN, dir.resolve("admin.kubeconfig"));
         Path socket = dir.resolve("containerd.sock");
 
+        // The pod bridge exists before the first pod (the CNI bridge plugin takes it as it is), so that the API server
+        // is reachable from pods at once: at the bridge's gateway address, which it advertises, relayed to loopback
+        // where it listens. The address is on a bridge of this machine's pods only; nothing outside reaches it.
+        run(List.of("ip", "link", "add", BRIDGE, "type", "bridge"));
+        run(List.of("ip", "addr", "add", ControlPlane.POD_GATEWAY + "/16", "dev", BRIDGE));
+        run(List.of("ip", "link", "set", BRIDGE, "up"));
+        int apiPort = URI.create(controlPlane.url()).getPort();
+        spawn("api-relay", List.of("/usr/bin/socat", "TCP-LISTEN:" + apiPort + ",bind=" + ControlPlane.POD_GATEWAY + ",fork,reuseaddr",
+                "TCP:127.0.0.1:" + apiPort));
+
         Path cniConf = Files.createDirectories(dir.resolve("cni"));
         // containerd reads a half-written CNI config: write it elsewhere, then rename (setting 4)
         Path tmp = Files.writeString(dir.resolve("bridge.conflist.tmp"), """
                 {"cniVersion": "0.4.0", "name": "watchkeeper", "plugins": [
-                  {"type": "bridge", "bridge": "wk0", "isGateway": true, "ipMasq": true,
+                  {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": true,
                    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}],
                             "dataDir": "%s"}},
                   {"type": "portmap", "capabilities": {"portMappings": true}}]}
-                """.formatted(dir.resolve("cni-ipam")));
+                """.formatted(BRIDGE, dir.resolve("cni-ipam")));
         Files.move(tmp, cniConf.resolve("10-watchkeeper.conflist"), StandardCopyOption.ATOMIC_MOVE);
         Path containerdConfig = Files.writeString(dir.resolve("containerd.toml"), """
                 version = 2
@@ -112,7 +127,7 @@ public final class Node implements AutoCloseable {
         spawn("containerd", List.of("/usr/bin/containerd", "--config", containerdConfig.toString()));
         awaitFile(socket, Duration.ofSeconds(30), "containerd's socket");
         for (String image : List.of("pause.tar", "busybox.tar")) {
-            run(List.of("/usr/bin/ctr", "--address", socket.toString(), "-n", "k8s.io", "images", "import", images().resolve(image).toString()));
+            importImage(images().resolve(image));
         }
 
         Path kubeletConfig = Files.writeString(dir.resolve("kubelet.yaml"), """
@@ -153,18 +168,59 @@ public final class Node implements AutoCloseable {
                 "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            var n = admin.nodes().withName(NAME).get();
-            if (n != null && n.getStatus() != null && n.getStatus().getConditions().stream()
-                    .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
-                    && (n.getSpec().getTaints() == null || n.getSpec().getTaints().isEmpty())) {
-                LOG.infof("Node %s ready (state in %s)", NAME, dir);
-                return;
+        while (!ready(admin)) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("Node " + NAME + " did not become Ready and untainted within 120 s; see the logs in " + dir);
             }
             checkAlive();
             pause();
         }
-        throw new IOException("Node " + NAME + " did not become Ready and untainted within 120 s; see the logs in " + dir);
+        // kube-proxy: Service ClusterIPs (the in-cluster kubernetes Service among them) route from pods and from here.
+        // It starts once the Node exists (node-recipe, setting 10) and leaves the host's conntrack settings alone.
+        Path proxyConfig = Files.writeString(dir.resolve("kube-proxy.yaml"), """
+                apiVersion: kubeproxy.config.k8s.io/v1alpha1
+                kind: KubeProxyConfiguration
+                clientConnection:
+                  kubeconfig: %s
+                hostnameOverride: %s
+                mode: iptables
+                clusterCIDR: 10.88.0.0/16
+                bindAddress: 127.0.0.1
+                healthzBindAddress: 127.0.0.1:%d
+                metricsBindAddress: 127.0.0.1:%d
+                conntrack:
+                  maxPerCore: 0
+                  min: 0
+                  tcpEstablishedTimeout: 0s
+                  tcpCloseWaitTimeout: 0s
+                """.formatted(kubeconfig, NAME, freePort(), freePort()));
+        spawn("kube-proxy", List.of(bin.resolve("kube-proxy").toString(), "--config", proxyConfig.toString(), "--v=1"));
+        String kubernetesService = null;
+        while (kubernetesService == null || !kubernetesService.contains("default/kubernetes:https")) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("kube-proxy did not program the kubernetes Service within 120 s; see the logs in " + dir);
+            }
+            checkAlive();
+            pause();
+            kubernetesService = output(List.of("iptables", "-t", "nat", "-S", "KUBE-SERVICES"));
+        }
+        LOG.infof("Node %s ready (state in %s)", NAME, dir);
+    }
+
+    private static boolean ready(KubernetesClient admin) {
+        var n = admin.nodes().withName(NAME).get();
+        return n != null && n.getStatus() != null && n.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()))
+                && (n.getSpec().getTaints() == null || n.getSpec().getTaints().isEmpty());
+    }
+
+    /**
+     * Imports an OCI image archive into the node's containerd. Name it as the CRI finds it, normalised
+     * ({@code docker.io/watchkeeper/watchkeeper:x} for pods that say {@code watchkeeper/watchkeeper:x}).
+     */
+    public void importImage(Path archive) throws IOException {
+        run(List.of("/usr/bin/ctr", "--address", dir.resolve("containerd.sock").toString(), "-n", "k8s.io", "images", "import",
+                archive.toString()));
     }
 
     public Path dir() {
@@ -213,13 +269,25 @@ public final class Node implements AutoCloseable {
         Process p = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("setup.log").toFile())).start();
         try {
-            if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 throw new IOException(String.join(" ", command) + " failed; see " + dir.resolve("setup.log"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         }
+    }
+
+    private static String output(List<String> command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            p.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        return out;
     }
 
     private void awaitFile(Path file, Duration within, String what) throws IOException {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -87,9 +88,13 @@ public final class TestCluster {
         return new KubernetesClientBuilder().withConfig(config).build();
     }
 
-    /** Creates a namespace of the test's own. */
+    /**
+     * Creates a namespace of the test's own, and waits for its {@code default} ServiceAccount (which the controller
+     * manager creates), without which ServiceAccount admission refuses pods there.
+     */
     public static String namespace(String name) {
         admin().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).serverSideApply();
+        admin.serviceAccounts().inNamespace(name).withName("default").waitUntilCondition(java.util.Objects::nonNull, 60, TimeUnit.SECONDS);
         return name;
     }
 
@@ -104,6 +109,7 @@ public final class TestCluster {
 
     /** The operator's ClusterRoles in kubernetes/03-rbac.yaml: its own objects, and what the insight reconcilers need. */
     private static final List<String> OPERATOR_ROLES = List.of("watchkeeper-operator", "watchkeeper-insight");
+    private static final String TEST_PREFIX = "test-";
 
     private static void installCrdsAndRbac() throws IOException {
         for (Path crd : List.of(Path.of("target/kubernetes/resourcewatches.watchkeeper.io-v1.yml"),
@@ -116,6 +122,9 @@ public final class TestCluster {
         try (InputStream in = Files.newInputStream(Path.of("kubernetes/03-rbac.yaml"))) {
             for (HasMetadata o : admin.load(in).items()) {
                 if (o instanceof ClusterRole role && OPERATOR_ROLES.contains(role.getMetadata().getName())) {
+                    // under a name and labels of the tests' own: an in-cluster install of the chart makes its own
+                    role.getMetadata().setName(TEST_PREFIX + role.getMetadata().getName());
+                    role.getMetadata().setLabels(Map.of("app.kubernetes.io/part-of", "watchkeeper-tests"));
                     role.getMetadata().setResourceVersion(null);
                     admin.resource(role).serverSideApply();
                 }
@@ -130,8 +139,8 @@ public final class TestCluster {
                         new PolicyRuleBuilder().withApiGroups("example.com", "alpha.example.com", "beta.example.com", "versions.example.com")
                                 .withResources("*").withVerbs("get", "list", "watch").build())
                 .build()).serverSideApply();
-        for (String role : List.of("watchkeeper-operator", "watchkeeper-insight", READER_ROLE)) {
-            admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role + "-test").endMetadata()
+        for (String role : List.of(TEST_PREFIX + "watchkeeper-operator", TEST_PREFIX + "watchkeeper-insight", READER_ROLE)) {
+            admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role).endMetadata()
                     .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role)
                     .addNewSubject().withKind("User").withName(OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
                     .build()).serverSideApply();

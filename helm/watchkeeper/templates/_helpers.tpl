@@ -5,6 +5,20 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/* The ServiceAccount the operator runs as: serviceAccount.name, else the release's name. */}}
+{{- define "watchkeeper.serviceAccountName" -}}
+{{- .Values.serviceAccount.name | default .Release.Name -}}
+{{- end }}
+
+{{/* repository:tag, or repository@digest when image.digest is set. */}}
+{{- define "watchkeeper.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end }}
+
 {{- define "watchkeeper.selectorLabels" -}}
 app.kubernetes.io/name: watchkeeper
 app.kubernetes.io/instance: {{ .Release.Name }}

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.testing.Kubectl;
@@ -78,6 +79,49 @@ class HelmChartIT {
         assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("rbac.clusterWide", false)
                 .set("watchNamespaces[0]", "shop").set("insight.namespaces[0]", "*").call())
                 .hasMessageContaining("insight over all namespaces needs rbac.clusterWide=true");
+    }
+
+    @Test
+    void shouldRefuseAMisspelledOrMistypedValueNamingIt() {
+        assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("insight.pods.restartTreshold", 3).call())
+                .hasMessageContaining("restartTreshold");
+        assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("image.pullPolicy", "Sometimes").call())
+                .hasMessageContaining("pullPolicy");
+        assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("insight.pods.pendingThreshold", "five minutes")
+                .call()).hasMessageContaining("pendingThreshold");
+    }
+
+    @Test
+    void shouldRenderSchedulingSecurityImageAndServiceAccountValues() {
+        String digest = "sha256:" + "ab".repeat(32);
+        List<HasMetadata> all = render("image.digest", digest, "imagePullSecrets[0].name", "regcred", "schedulerName", "custom",
+                "priorityClassName", "critical", "nodeSelector.disk", "ssd", "tolerations[0].key", "dedicated",
+                "tolerations[0].operator", "Exists", "podLabels.team", "platform", "podAnnotations.note", "hi",
+                "podSecurityContext.runAsUser", "20000", "securityContext.readOnlyRootFilesystem", "false",
+                "serviceAccount.create", "false", "serviceAccount.name", "existing", "jvm.options", "-Xmx300m",
+                "insight.pods.recoveryGrace", "2m");
+        var spec = find(all, Deployment.class, "wk").getSpec().getTemplate();
+        var pod = spec.getSpec();
+        var container = pod.getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("watchkeeper/watchkeeper@" + digest);
+        assertThat(pod.getImagePullSecrets()).extracting(r -> r.getName()).containsExactly("regcred");
+        assertThat(pod.getSchedulerName()).isEqualTo("custom");
+        assertThat(pod.getPriorityClassName()).isEqualTo("critical");
+        assertThat(pod.getNodeSelector()).containsEntry("disk", "ssd");
+        assertThat(pod.getTolerations()).extracting(t -> t.getKey()).containsExactly("dedicated");
+        assertThat(spec.getMetadata().getLabels()).containsEntry("team", "platform").containsEntry("app.kubernetes.io/name", "watchkeeper");
+        assertThat(spec.getMetadata().getAnnotations()).containsEntry("note", "hi");
+        assertThat(pod.getSecurityContext().getRunAsUser()).isEqualTo(20000L);
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isFalse();
+        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS") && e.getValue().equals("-Xmx300m"))
+                .anyMatch(e -> e.getName().equals("WATCHKEEPER_INSIGHT_PODS_RECOVERY_GRACE") && e.getValue().equals("2m"));
+        assertThat(container.getReadinessProbe().getTimeoutSeconds()).isPositive();
+        assertThat(container.getLivenessProbe().getTimeoutSeconds()).isPositive();
+        // an existing ServiceAccount: none rendered, and every binding names it
+        assertThat(pod.getServiceAccountName()).isEqualTo("existing");
+        assertThat(all).noneMatch(o -> o.getKind().equals("ServiceAccount"));
+        assertThat(all.stream().filter(o -> o instanceof ClusterRoleBinding).map(ClusterRoleBinding.class::cast)
+                .flatMap(b -> b.getSubjects().stream())).isNotEmpty().allMatch(subject -> subject.getName().equals("existing"));
     }
 
     private static List<HasMetadata> render(String... settings) {

@@ -1,0 +1,340 @@
+package io.watchkeeper.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.UpgradeCommand;
+
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
+import io.watchkeeper.api.v1alpha1.ResourceWatch;
+import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.testing.Kubectl;
+import io.watchkeeper.testing.Node;
+import io.watchkeeper.testing.PodTargets;
+import io.watchkeeper.testing.Prometheus;
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/**
+ * The operator as users run it: its image (made here, offline: {@code src/testbed/make-operator-image.sh}) in a pod on
+ * the test bed's real node, installed by real Helm from {@code helm/watchkeeper} exactly as the README's install section
+ * says, using its mounted ServiceAccount token and in-cluster configuration; read by a caller with a ServiceAccount
+ * token through its Service's ClusterIP (kube-proxy); scraped at its pod IP by a real Prometheus with the README's scrape
+ * job; upgraded; uninstalled; and applied from the plain manifests. Only two values differ from the README's
+ * commands, both for the test bed: the image is the one just made (pull policy {@code Never}: nothing can be pulled
+ * here), and the pod names the node's scheduler.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InClusterIT {
+
+    private static final String RELEASE = Artefacts.RELEASE;
+    private static final String NS = Artefacts.NAMESPACE;
+    private static final String IMAGE = "watchkeeper/watchkeeper";
+    private static final String TAG = "it";
+    private static final String DATA = "incluster-data";
+    /** Pod start-up: pull nothing, start a JVM, list and sync; generous for a busy 2-core machine. */
+    private static final Duration POD_READY = Duration.ofSeconds(180);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static KubernetesClient admin;
+    private static Path dir;
+    private static Path kubeconfig;
+    private static boolean installed;
+    private static boolean plainApplied;
+
+    @BeforeAll
+    static void installTheChartOntoTheNode() throws Exception {
+        admin = TestCluster.admin();
+        Node node = TestCluster.node();
+        dir = Files.createTempDirectory("in-cluster-it-");
+        long t0 = System.nanoTime();
+        Path image = dir.resolve("operator-image.tar");
+        run(List.of("src/testbed/make-operator-image.sh", "target/quarkus-app", "docker.io/" + IMAGE + ":" + TAG, image.toString()));
+        node.importImage(image);
+        System.out.printf("[in-cluster] operator image: %d MiB, made and imported in %.1f s%n", Files.size(image) >> 20,
+                (System.nanoTime() - t0) / 1e9);
+        Files.delete(image);
+        kubeconfig = TestCluster.controlPlane().writeKubeconfig(ControlPlane.ADMIN, dir.resolve("admin.kubeconfig"));
+
+        long t1 = System.nanoTime();
+        testBedValues(new Helm(Artefacts.CHART).install().withName(RELEASE).withNamespace(NS).createNamespace().withKubeConfig(kubeconfig))
+                .call();
+        installed = true;
+        Pod pod = awaitOneReadyPod(null);
+        System.out.printf("[in-cluster] helm install -> operator pod %s Ready in %.1f s%n", pod.getMetadata().getName(),
+                (System.nanoTime() - t1) / 1e9);
+    }
+
+    /** After a failure: nothing of this class may go on reconciling while the next test class runs. */
+    @AfterAll
+    static void uninstallIfStillThere() {
+        if (installed) {
+            admin.resources(ResourceWatch.class).inAnyNamespace().delete();
+            Helm.uninstall(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig).ignoreNotFound().call();
+        }
+        if (plainApplied) {
+            removePlainManifests();
+        }
+    }
+
+    private static com.marcnuri.helm.InstallCommand testBedValues(com.marcnuri.helm.InstallCommand install) {
+        return install.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER);
+    }
+
+    private static UpgradeCommand testBedValues(UpgradeCommand upgrade) {
+        return upgrade.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER);
+    }
+
+    @Test
+    @Order(1)
+    void shouldRunInAPodWithItsServiceAccountAndMakeAWatchReady() {
+        Pod pod = operatorPods().get(0);
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo(RELEASE);
+        assertThat(pod.getSpec().getNodeName()).isEqualTo(Node.NAME);
+        // the token comes from the kubelet (a projected, bound ServiceAccount token), not from anything the test gave
+        assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+                .anyMatch(m -> m.getMountPath().equals("/var/run/secrets/kubernetes.io/serviceaccount"));
+
+        TestCluster.namespace(DATA);
+        admin.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(DATA).withName("hello").endMetadata()
+                .addToData("greeting", "from the API server").build()).serverSideApply();
+        // Ready=True means the operator in the pod reached the API server (the kubernetes Service, kube-proxy, the
+        // mounted token and CA), resolved the resource and synced an informer
+        ResourceWatch w = Watches.createReady(Watches.resourceWatch(DATA, "config", "configmaps", null));
+        assertThat(w.getStatus().getInformer().getSynced()).isTrue();
+    }
+
+    @Test
+    @Order(2)
+    void shouldServeACallerWithAServiceAccountTokenThroughItsService() throws Exception {
+        String token = readerToken();
+        String items = "/api/v1alpha1/namespaces/" + DATA + "/resourcewatches/config/items";
+        HttpResponse<String> r = viaService(items, token);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).path("items")).anyMatch(i -> i.path("metadata").path("name").asText().equals("hello"));
+
+        assertThat(viaService(items, null).statusCode()).isEqualTo(401);
+        assertThat(viaService("/api/v1alpha1/namespaces/" + NS + "/services/" + RELEASE + "/insight", token).statusCode())
+                .as("the reader may list nothing in the operator's namespace").isEqualTo(403);
+    }
+
+    @Test
+    @Order(3)
+    void shouldBeScrapedAtItsPodIpByPrometheusWithTheReadmesJob() throws Exception {
+        ObjectNode job = readmeScrapeJob();
+        List<String> namespaces = new ArrayList<>();
+        job.path("kubernetes_sd_configs").get(0).path("namespaces").path("names").forEach(n -> namespaces.add(n.asText()));
+        assertThat(namespaces).as("the README's job looks where the README installs").containsExactly(NS);
+        Path targets = dir.resolve("pods.json");
+        List<Pod> pods = new ArrayList<>();
+        namespaces.forEach(ns -> pods.addAll(admin.pods().inNamespace(ns).list().getItems()));
+        // every pod of the namespace, as Kubernetes discovery would give them: the job's relabelling picks the operator
+        Files.writeString(targets, JSON.writeValueAsString(PodTargets.of(pods)));
+        job.remove("kubernetes_sd_configs");
+        job.putArray("file_sd_configs").addObject().putArray("files").add(targets.toString());
+        ObjectNode config = JSON.createObjectNode();
+        config.putObject("global").put("scrape_interval", "1s");
+        config.putArray("scrape_configs").add(job);
+
+        String pod = operatorPods().get(0).getMetadata().getName();
+        try (Prometheus prometheus = Prometheus.start(dir, new YAMLMapper().writeValueAsString(config))) {
+            String where = "kubernetes_namespace=\"" + NS + "\",kubernetes_pod_name=\"" + pod + "\"";
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                JsonNode synced = prometheus.query("watchkeeper_informer_synced{resource=\"configmaps\",namespace=\"" + DATA + "\"," + where + "}");
+                assertThat(synced).as("targets: %s", prometheus.targets()).hasSize(1);
+                assertThat(synced.get(0).path("value").get(1).asDouble()).isEqualTo(1.0);
+                JsonNode started = prometheus.query("reconciliations_started_total{controller_name=\"resourcewatch\"," + where + "}");
+                assertThat(started).hasSize(1);
+                assertThat(started.get(0).path("value").get(1).asDouble()).isPositive();
+            });
+            // one target: the operator's http port; nothing else in the namespace was kept
+            JsonNode up = prometheus.query("up{job=\"watchkeeper\"}");
+            assertThat(up).hasSize(1);
+            assertThat(up.get(0).path("metric").path("instance").asText()).endsWith(":8080");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void shouldRollThePodWhenAnUpgradeChangesAValue() throws Exception {
+        Pod before = operatorPods().get(0);
+        testBedValues(new Helm(Artefacts.CHART).upgrade().withName(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig))
+                .set("insight.pods.restartThreshold", 7).call();
+        Pod after = awaitOneReadyPod(before.getMetadata().getUid());
+        assertThat(after.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
+                .contains(org.assertj.core.groups.Tuple.tuple("WATCHKEEPER_INSIGHT_PODS_RESTART_THRESHOLD", "7"));
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(admin.pods().inNamespace(NS)
+                .withName(before.getMetadata().getName()).get()).as("the old pod").isNull());
+        // the new pod serves the same watch
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(viaService(
+                "/api/v1alpha1/namespaces/" + DATA + "/resourcewatches/config/items", readerToken()).statusCode()).isEqualTo(200));
+    }
+
+    @Test
+    @Order(5)
+    void shouldLeaveNoOperatorObjectBehindWhenUninstalledAsTheReadmeSays() {
+        // README: delete the watches while the operator still runs (it removes their finalizers), then uninstall
+        admin.resources(ResourceWatch.class).inAnyNamespace().delete();
+        admin.resources(ClusterResourceWatch.class).delete();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(admin.resources(ResourceWatch.class).inAnyNamespace().list().getItems()).isEmpty();
+            assertThat(admin.resources(ClusterResourceWatch.class).list().getItems()).isEmpty();
+        });
+        Helm.uninstall(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig).call();
+        installed = false;
+
+        String instance = "app.kubernetes.io/instance=" + RELEASE;
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+            assertThat(admin.pods().inNamespace(NS).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).as("pods").isEmpty();
+            assertThat(admin.apps().replicaSets().inNamespace(NS).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems())
+                    .as("replicasets").isEmpty();
+        });
+        assertThat(admin.apps().deployments().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(admin.services().inNamespace(NS).list().getItems()).isEmpty();
+        assertThat(admin.serviceAccounts().inNamespace(NS).list().getItems()).extracting(s -> s.getMetadata().getName())
+                .containsExactly("default");
+        assertThat(admin.rbac().clusterRoles().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).as(instance).isEmpty();
+        assertThat(admin.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
+        assertThat(admin.rbac().roles().inAnyNamespace().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
+        assertThat(admin.rbac().roleBindings().inAnyNamespace().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
+        // the CRDs stay (Helm never deletes what it installed from crds/), and with them nothing that blocks a namespace
+        assertThat(admin.apiextensions().v1().customResourceDefinitions().withName("resourcewatches.watchkeeper.io").get()).isNotNull();
+        admin.namespaces().withName(DATA).delete();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(admin.namespaces().withName(DATA).get()).isNull());
+    }
+
+    @Test
+    @Order(6)
+    void shouldRunFromThePlainManifests() throws Exception {
+        // README: kubectl apply -f kubernetes/; then, for the test bed only, the image made here and the node's scheduler
+        Kubectl.run("apply", "-f", Artefacts.MANIFESTS.toString());
+        plainApplied = true;
+        Kubectl.run("-n", NS, "patch", "deployment", RELEASE, "--type", "strategic", "-p", JSON.writeValueAsString(Map.of("spec",
+                Map.of("template", Map.of("spec", Map.of("schedulerName", Node.SCHEDULER, "containers", List.of(Map.of("name", "operator",
+                        "image", IMAGE + ":" + TAG, "imagePullPolicy", "Never"))))))));
+        awaitOneReadyPod(null);
+
+        String ns = TestCluster.namespace("incluster-plain");
+        Watches.createReady(Watches.resourceWatch(ns, "config", "configmaps", null));
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> assertThat(viaService(
+                "/api/v1alpha1/namespaces/" + ns + "/resourcewatches/config/items", null).statusCode()).isEqualTo(401));
+
+        removePlainManifests();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(operatorPods()).isEmpty());
+        admin.namespaces().withName(ns).delete();
+    }
+
+    /** Deletes the watches, then what kubernetes/ made besides its namespace and the CRDs (later tests use those). */
+    private static void removePlainManifests() {
+        admin.resources(ResourceWatch.class).inAnyNamespace().delete();
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin.resources(ResourceWatch.class).inAnyNamespace().list().getItems().isEmpty());
+        for (String file : List.of("02-serviceaccount.yaml", "03-rbac.yaml", "04-deployment.yaml", "05-service.yaml")) {
+            Kubectl.run("delete", "--ignore-not-found", "-f", Artefacts.MANIFESTS.resolve(file).toString());
+        }
+        plainApplied = false;
+    }
+
+    /** The scrape job in the README's "Scraping with Prometheus" section, parsed. */
+    private static ObjectNode readmeScrapeJob() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        Matcher m = Pattern.compile("<!-- InClusterIT scrapes[^>]*-->\\s*```yaml\\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertThat(m.find()).as("README's scrape job").isTrue();
+        JsonNode config = new YAMLMapper().readTree(m.group(1));
+        return (ObjectNode) ((ArrayNode) config.path("scrape_configs")).get(0);
+    }
+
+    /** A ServiceAccount that may view {@link #DATA}, and a token for it from the TokenRequest API. */
+    private static String readerToken() {
+        admin.resource(new ServiceAccountBuilder().withNewMetadata().withNamespace(DATA).withName("reader").endMetadata().build())
+                .serverSideApply();
+        admin.resource(new RoleBindingBuilder().withNewMetadata().withNamespace(DATA).withName("reader-view").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "view")
+                .addNewSubject().withKind("ServiceAccount").withName("reader").withNamespace(DATA).endSubject().build()).serverSideApply();
+        return admin.serviceAccounts().inNamespace(DATA).withName("reader")
+                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
+    }
+
+    /** GET through the operator's Service: its ClusterIP, routed by kube-proxy to the pod. */
+    private static HttpResponse<String> viaService(String path, String token) throws IOException, InterruptedException {
+        String ip = admin.services().inNamespace(NS).withName(RELEASE).get().getSpec().getClusterIP();
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://" + ip + ":8080" + path)).timeout(Duration.ofSeconds(10));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static List<Pod> operatorPods() {
+        return admin.pods().inNamespace(NS).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems();
+    }
+
+    /** Waits until the release has exactly one pod, Ready, other than {@code notUid}. */
+    private static Pod awaitOneReadyPod(String notUid) {
+        await("one Ready operator pod").atMost(POD_READY).untilAsserted(() -> {
+            List<Pod> pods = operatorPods();
+            assertThat(pods).as(() -> "operator pods: " + describe(pods)).hasSize(1);
+            Pod p = pods.get(0);
+            assertThat(p.getMetadata().getUid()).isNotEqualTo(notUid);
+            assertThat(p.getStatus().getConditions()).as(() -> describe(pods))
+                    .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+        });
+        return operatorPods().get(0);
+    }
+
+    private static String describe(List<Pod> pods) {
+        StringBuilder b = new StringBuilder();
+        for (Pod p : pods) {
+            b.append(p.getMetadata().getName()).append(' ').append(p.getStatus().getPhase()).append(' ')
+                    .append(p.getStatus().getContainerStatuses()).append('\n');
+            try {
+                String log = admin.pods().inNamespace(NS).withName(p.getMetadata().getName()).tailingLines(20).getLog();
+                b.append(log);
+            } catch (RuntimeException e) {
+                b.append("(no log: ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return b.toString();
+    }
+
+    private static void run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("image.log").toFile()).start();
+        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("image.log"))).isZero();
+    }
+}

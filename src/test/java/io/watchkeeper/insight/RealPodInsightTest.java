@@ -113,6 +113,35 @@ class RealPodInsightTest {
         LOG.infof("web: Service NoReadyPods after %d ms (the probe starts failing 20 s in)", (System.nanoTime() - start) / 1_000_000);
     }
 
+    /**
+     * What the node itself refuses: a pod that asks for more CPU than the node has stays Pending with the scheduler's
+     * Unschedulable; a pod that fills its emptyDir past its size limit is evicted by the kubelet's eviction manager.
+     */
+    @Test
+    void shouldNameAnUnschedulableAndAnEvictedPod() {
+        String ns = TestCluster.namespace("real-limits");
+        long start = System.nanoTime();
+        Pod greedy = pod(ns, "greedy", "busybox:1.35", List.of("sleep", "3600"), null);
+        greedy.getSpec().getContainers().get(0).setResources(new io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity("1000")).build());
+        create(greedy);
+        Pod filler = pod(ns, "filler", "busybox:1.35", List.of("sh", "-c", "dd if=/dev/zero of=/data/fill bs=1M count=8; exec sleep 3600"), null);
+        filler.getSpec().getContainers().get(0).getVolumeMounts().add(new VolumeMountBuilder().withName("data").withMountPath("/data").build());
+        filler.getSpec().getVolumes().add(new VolumeBuilder().withName("data").withNewEmptyDir().withSizeLimit(new Quantity("1Mi"))
+                .endEmptyDir().build());
+        create(filler);
+
+        await().atMost(WAIT).untilAsserted(() -> assertThat(problemOf(ns, "greedy")).isEqualTo("Unschedulable"));
+        LOG.infof("greedy: Unschedulable after %d ms", (System.nanoTime() - start) / 1_000_000);
+        // the kubelet measures volumes every volumeStatsAggPeriod (10 s on the test node) and evicts on its next pass
+        await().atMost(WAIT).untilAsserted(() -> assertThat(problemOf(ns, "filler")).isEqualTo("Evicted"));
+        LOG.infof("filler: Evicted after %d ms", (System.nanoTime() - start) / 1_000_000);
+        for (String name : List.of("greedy", "filler")) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(ns, name, problemOf(ns, name))).as(name)
+                    .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning")));
+        }
+    }
+
     /** Addresses in the Service's Endpoints, ready ones or not ready ones. */
     private static int addresses(String ns, String service, boolean notReady) {
         var endpoints = TestCluster.admin().endpoints().inNamespace(ns).withName(service).get();

@@ -58,6 +58,25 @@ public final class Node implements AutoCloseable {
                 && Files.isExecutable(Path.of("/usr/bin/containerd")) && Files.isRegularFile(images().resolve("busybox.tar"));
     }
 
+    /**
+     * Why this machine cannot run a node, if it cannot: what the node needs of the machine rather than of the test
+     * bed's installation (a missing installation is an error: {@code install-testbed.sh --node} makes it).
+     */
+    public static java.util.Optional<String> cannotRunHere() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return java.util.Optional.of("containerd, runc, network namespaces and iptables need root, and this runs as "
+                    + System.getProperty("user.name"));
+        }
+        if (!Files.isWritable(Path.of("/proc/sys/net/ipv4/conf/all/route_localnet"))) {
+            return java.util.Optional.of("/proc/sys is read-only here (a container without privileges?): the kubelet and "
+                    + "kube-proxy must set sysctls");
+        }
+        if (!Files.isDirectory(Path.of("/sys/fs/cgroup"))) {
+            return java.util.Optional.of("no cgroup file system at /sys/fs/cgroup: the kubelet cannot limit containers");
+        }
+        return java.util.Optional.empty();
+    }
+
     static Path images() {
         return ControlPlane.binaries().getParent().getParent().resolve("images");
     }
@@ -149,6 +168,7 @@ public final class Node implements AutoCloseable {
                 eventRecordQPS: 50
                 eventBurst: 100
                 serializeImagePulls: false
+                volumeStatsAggPeriod: 10s
                 """.formatted(freePort()));
         spawn("kubelet", List.of(bin.resolve("kubelet").toString(), "--kubeconfig", kubeconfig.toString(), "--config", kubeletConfig.toString(),
                 "--container-runtime=remote", "--container-runtime-endpoint=unix://" + socket, "--root-dir", dir.resolve("kubelet").toString(),

@@ -65,6 +65,12 @@ public final class TestCluster {
      * it) and stopped when the JVM exits.
      */
     public static synchronized Node node() {
+        java.util.Optional<String> cannot = Node.cannotRunHere();
+        if (cannot.isPresent()) {
+            // said out loud, not only in the report: a skipped real-pod test is a gap in what this run proved
+            System.out.println("[node] SKIPPED: the real-node tests cannot run on this machine: " + cannot.get());
+            org.junit.jupiter.api.Assumptions.abort("the real-node tests cannot run on this machine: " + cannot.get());
+        }
         if (node == null) {
             try {
                 node = Node.start(start(), admin);

@@ -116,9 +116,16 @@ public interface WatchkeeperConfig {
             @WithDefault("5m")
             Duration pendingThreshold();
 
-            /** A pod whose containers restarted more than this many times in all is a problem ({@code TooManyRestarts}). */
+            /**
+             * A pod whose containers restarted more than this many times within {@link #restartWindow()} is a problem
+             * ({@code TooManyRestarts}).
+             */
             @WithDefault("5")
             int restartThreshold();
+
+            /** The window {@link #restartThreshold()} counts restarts in: a pod that stops restarting leaves the problem. */
+            @WithDefault("1h")
+            Duration restartWindow();
 
             /**
              * A container that crashed or was OOM-killed counts as recovered only once it has run this long again: between

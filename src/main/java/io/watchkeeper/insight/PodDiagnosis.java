@@ -18,7 +18,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 /**
  * Reads a pod's status and says what, if anything, is wrong with it. When several things are, the most telling one
  * wins, in this order: Evicted, OOMKilled, CrashLoopBackOff, ImagePullBackOff, Unschedulable, PendingTooLong,
- * TooManyRestarts. Pure: the time comes from the clock given.
+ * TooManyRestarts (restarts within the {@link RestartHistory}'s window). Pure but for that history: the time comes from
+ * the clock given.
  * <p>
  * A crash is an episode, not a moment. Between the kubelet's restarts a crashing container is briefly
  * {@code running} or {@code terminated}, not {@code waiting: CrashLoopBackOff}; a container killed for memory runs
@@ -36,15 +37,19 @@ public final class PodDiagnosis {
     private final Duration pendingThreshold;
     private final int restartThreshold;
     private final Duration recoveryGrace;
+    private final RestartHistory restarts;
 
-    public PodDiagnosis(Clock clock, Duration pendingThreshold, int restartThreshold, Duration recoveryGrace) {
+    public PodDiagnosis(Clock clock, Duration pendingThreshold, int restartThreshold, Duration recoveryGrace, RestartHistory restarts) {
         this.clock = clock;
         this.pendingThreshold = pendingThreshold;
         this.restartThreshold = restartThreshold;
         this.recoveryGrace = recoveryGrace;
+        this.restarts = restarts;
     }
 
+    /** Diagnoses the pod as it is now; its restarts go into the history whatever the finding. */
     public Result diagnose(Pod pod) {
+        RestartHistory.Recent recent = restarts.observe(pod);
         PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
         List<ContainerStatus> containers = new ArrayList<>(status.getInitContainerStatuses());
         containers.addAll(status.getContainerStatuses());
@@ -107,11 +112,16 @@ public final class PodDiagnosis {
                 return new Result(Optional.empty(), Optional.of(pendingThreshold.minus(pending)));
             }
         }
-        int restarts = containers.stream().mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();
-        if (restarts > restartThreshold) {
-            return found(PodProblem.TOO_MANY_RESTARTS, "Containers restarted " + restarts + " times, more than " + restartThreshold + ".");
+        if (recent.count() > restartThreshold) {
+            return found(PodProblem.TOO_MANY_RESTARTS, "Containers restarted " + recent.count() + " times in the last "
+                    + restarts.window().toMinutes() + " min, more than " + restartThreshold + ".", recent.untilFewer());
         }
         return new Result(Optional.empty(), Optional.empty());
+    }
+
+    /** A deleted pod's restarts are forgotten. */
+    public void forget(Pod pod) {
+        restarts.forget(pod);
     }
 
     private static Optional<Instant> created(Pod pod) {

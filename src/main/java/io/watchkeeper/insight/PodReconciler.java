@@ -53,7 +53,7 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
         this.events = events;
         this.metrics = metrics;
         this.diagnosis = new PodDiagnosis(clock, config.insight().pods().pendingThreshold(), config.insight().pods().restartThreshold(),
-                config.insight().pods().recoveryGrace());
+                config.insight().pods().recoveryGrace(), new RestartHistory(clock, config.insight().pods().restartWindow()));
     }
 
     @Override
@@ -90,6 +90,7 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     /** A deleted pod leaves the findings without an Event: it has no problem any more, and nobody to tell. */
     private void deleted(Pod pod) {
         store.forgetPod(ResourceID.fromResource(pod));
+        diagnosis.forget(pod);
         events.forget(pod);
     }
 }

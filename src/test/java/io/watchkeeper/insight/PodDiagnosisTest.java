@@ -18,7 +18,8 @@ class PodDiagnosisTest {
 
     private static final Instant NOW = Instant.parse("2026-11-27T12:00:00Z");
     private static final Duration GRACE = Duration.ofSeconds(60);
-    private final PodDiagnosis diagnosis = new PodDiagnosis(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 5, GRACE);
+    private final PodDiagnosis diagnosis = new PodDiagnosis(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofMinutes(5), 5, GRACE,
+            new RestartHistory(Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1)));
 
     @Test
     void shouldFindNothingWrongWithARunningReadyPod() {
@@ -113,6 +114,24 @@ class PodDiagnosisTest {
     void shouldFlagRestartsAboveTheThresholdOnly() {
         assertThat(diagnosis.diagnose(pod(PodStatuses.running(true, 5), NOW)).problem()).isEmpty();
         assertThat(reason(PodStatuses.running(true, 6))).isEqualTo("TooManyRestarts");
+    }
+
+    /** TooManyRestarts is about recent restarts: a pod whose last restart is older than the window has none. */
+    @Test
+    void shouldNotHoldOldRestartsAgainstAPodAndSayWhenRecentOnesAge() {
+        PodStatus old = PodStatuses.running(true, 9);
+        old.getContainerStatuses().get(0).setLastState(new io.fabric8.kubernetes.api.model.ContainerStateBuilder().withNewTerminated()
+                .withExitCode(1).withFinishedAt(NOW.minus(Duration.ofHours(2)).toString()).endTerminated().build());
+        assertThat(diagnosis.diagnose(pod(old, NOW.minus(Duration.ofDays(1)))).problem()).isEmpty();
+
+        PodStatus recent = PodStatuses.running(true, 9);
+        recent.getContainerStatuses().get(0).setLastState(new io.fabric8.kubernetes.api.model.ContainerStateBuilder().withNewTerminated()
+                .withExitCode(1).withFinishedAt(NOW.minus(Duration.ofMinutes(20)).toString()).endTerminated().build());
+        Pod p = pod(recent, NOW.minus(Duration.ofDays(1)));
+        p.getMetadata().setUid("other");
+        PodDiagnosis.Result r = diagnosis.diagnose(p);
+        assertThat(r.problem().orElseThrow().message()).contains("restarted 9 times in the last 60 min");
+        assertThat(r.recheckAfter()).as("look again when they leave the window").contains(Duration.ofMinutes(40));
     }
 
     private String reason(PodStatus status) {

@@ -75,14 +75,28 @@ public class InformerMetrics {
                 .register(registry);
     }
 
+    /** An informer's first LIST: its relist and watch-restart counters start at zero, so their first increase shows. */
+    void firstList(InformerKey key) {
+        relists(key);
+        watchRestarts(key);
+    }
+
     void relist(InformerKey key) {
-        Counter.builder(INFORMER_RELISTS).description("Full LISTs after an informer's first (410 Gone, errors, restarts)")
-                .tags(tags(key)).register(registry).increment();
+        relists(key).increment();
     }
 
     void watchRestart(InformerKey key) {
-        Counter.builder(INFORMER_WATCH_RESTARTS).description("WATCH requests after an informer's first").tags(tags(key))
-                .register(registry).increment();
+        watchRestarts(key).increment();
+    }
+
+    private Counter relists(InformerKey key) {
+        return Counter.builder(INFORMER_RELISTS).description("Full LISTs after an informer's first (410 Gone, errors, restarts)")
+                .tags(tags(key)).register(registry);
+    }
+
+    private Counter watchRestarts(InformerKey key) {
+        return Counter.builder(INFORMER_WATCH_RESTARTS).description("WATCH requests after an informer's first").tags(tags(key))
+                .register(registry);
     }
 
     void failure(InformerKey key, String reason) {

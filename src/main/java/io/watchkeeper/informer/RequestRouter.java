@@ -51,6 +51,8 @@ final class RequestRouter {
                 }
             } else if (si.countList() > 1) {
                 metrics.relist(si.key());
+            } else {
+                metrics.firstList(si.key());
             }
             return;
         }

@@ -52,6 +52,10 @@ public class InsightMetrics {
         this.selected = MultiGauge.builder(SERVICE_SELECTED_PODS).description("Running pods a Service's selector matches").register(registry);
         this.ready = MultiGauge.builder(SERVICE_READY_PODS).description("Ready pods behind a Service").register(registry);
         this.services = MultiGauge.builder(SERVICES).description("Services by insight state").register(registry);
+        // at zero from the start, so that an alert on their increase and a dashboard see the first failure too
+        for (String kind : List.of("Pod", "Service")) {
+            registry.counter(INSIGHT_EVENT_FAILURES, TAG_KIND, kind);
+        }
         sampler.scheduleWithFixedDelay(this::refresh, 1, 1, TimeUnit.SECONDS);
     }
 

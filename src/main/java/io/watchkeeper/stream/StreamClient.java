@@ -135,7 +135,7 @@ final class StreamClient {
             long total = queued.addAndGet(size);
             if (total > queueBytes) {
                 queued.addAndGet(-size);
-                cutOff(429, "TooSlow", "The client did not read its messages fast enough (" + (total - size) / 1024
+                cutOff(429, StreamMetrics.TOO_SLOW, "The client did not read its messages fast enough (" + (total - size) / 1024
                         + " KiB queued, " + queueBytes / 1024 + " KiB allowed); reconnect with the last resourceVersion to resume.");
                 return;
             }

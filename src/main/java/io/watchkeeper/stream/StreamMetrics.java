@@ -17,6 +17,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 @ApplicationScoped
 public class StreamMetrics {
 
+    /** Dropped for not reading its messages fast enough. */
+    static final String TOO_SLOW = "TooSlow";
     private final MeterRegistry registry;
 
     public StreamMetrics(MeterRegistry registry) {
@@ -27,6 +29,8 @@ public class StreamMetrics {
         Gauge.builder(STREAM_CLIENTS, () -> clients.get().size()).description("Connected stream clients").register(registry);
         Gauge.builder(STREAM_SUBSCRIPTIONS, () -> clients.get().values().stream().mapToInt(c -> c.subscriptions.size()).sum())
                 .description("Watches subscribed to over the stream").register(registry);
+        // at zero from the start, so that an alert on its increase and a dashboard see the first drop too
+        registry.counter(STREAM_CLIENTS_DROPPED, TAG_REASON, TOO_SLOW);
     }
 
     void sent(String type) {

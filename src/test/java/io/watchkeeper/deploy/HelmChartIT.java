@@ -124,6 +124,84 @@ class HelmChartIT {
                 .flatMap(b -> b.getSubjects().stream())).isNotEmpty().allMatch(subject -> subject.getName().equals("existing"));
     }
 
+    @Test
+    void shouldRenderAlertsDashboardAndNetworkPolicyWhenAsked() throws Exception {
+        String rendered = new Helm(Artefacts.CHART).template().withName("wk").withNamespace("ops")
+                .set("metrics.prometheusRule.enabled", true).set("metrics.prometheusRule.labels.release", "kube-prometheus")
+                .set("metrics.grafanaDashboard.enabled", true).set("networkPolicy.enabled", true)
+                .set("networkPolicy.ingressFrom[0].namespaceSelector.matchLabels.team", "monitoring").call();
+        var yaml = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> objects = new java.util.ArrayList<>();
+        try (var parser = yaml.getFactory().createParser(rendered)) {
+            yaml.readValues(parser, com.fasterxml.jackson.databind.JsonNode.class).forEachRemaining(n -> {
+                if (n != null && n.has("kind")) {
+                    objects.add(n);
+                }
+            });
+        }
+        var rule = objects.stream().filter(o -> o.path("kind").asText().equals("PrometheusRule")).findFirst().orElseThrow();
+        assertThat(rule.path("metadata").path("labels").path("release").asText()).isEqualTo("kube-prometheus");
+        // exactly the rules promtool tests (AlertRulesTest)
+        assertThat(rule.path("spec").path("groups")).isEqualTo(yaml.readTree(Artefacts.CHART.resolve("files/prometheus-rules.yaml").toFile())
+                .path("groups"));
+        var dashboard = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
+        assertThat(dashboard.path("metadata").path("labels").path("grafana_dashboard").asText()).isEqualTo("1");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(dashboard.path("data").path("watchkeeper.json").asText())
+                .path("panels")).isNotEmpty();
+        var policy = objects.stream().filter(o -> o.path("kind").asText().equals("NetworkPolicy")).findFirst().orElseThrow();
+        assertThat(policy.path("spec").path("ingress").get(0).path("ports").get(0).path("port").asText()).isEqualTo("http");
+        assertThat(policy.path("spec").path("ingress").get(0).path("from").get(0).path("namespaceSelector").path("matchLabels")
+                .path("team").asText()).isEqualTo("monitoring");
+    }
+
+    /** The chart's aggregated roles: a user with the built-in edit role in a namespace may manage its ResourceWatches. */
+    @Test
+    void shouldLetEditUsersManageAndViewUsersReadWatches() throws Exception {
+        String ns = TestCluster.namespace("helm-aggregated");
+        Path kubeconfig = TestCluster.controlPlane().writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("helm-", ".kubeconfig"));
+        new Helm(Artefacts.CHART).install().withName("wk-agg").withNamespace(ns).withKubeConfig(kubeconfig).call();
+        try {
+            TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata().withNamespace(ns)
+                    .withName("alice-edit").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "edit")
+                    .addNewSubject().withKind("User").withName(TestCluster.ALICE.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
+                    .build()).serverSideApply();
+            TestCluster.admin().resource(new io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder().withNewMetadata().withNamespace(ns)
+                    .withName("bob-view").endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", "view")
+                    .addNewSubject().withKind("User").withName(TestCluster.BOB.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
+                    .build()).serverSideApply();
+            // the controller manager aggregates the chart's rules into edit and view
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).untilAsserted(() -> {
+                assertThat(allowed(TestCluster.ALICE.name(), "create", ns)).as("edit may create").isTrue();
+                assertThat(allowed(TestCluster.BOB.name(), "list", ns)).as("view may list").isTrue();
+            });
+            assertThat(allowed(TestCluster.BOB.name(), "create", ns)).as("view may not create").isFalse();
+            assertThat(allowed(TestCluster.ALICE.name(), "create", "default")).as("only where bound").isFalse();
+        } finally {
+            Helm.uninstall("wk-agg").withNamespace(ns).withKubeConfig(kubeconfig).call();
+        }
+    }
+
+    private static boolean allowed(String user, String verb, String ns) {
+        return TestCluster.admin().authorization().v1().subjectAccessReview().create(
+                new io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewBuilder().withNewSpec().withUser(user)
+                        .withNewResourceAttributes().withGroup("watchkeeper.io").withResource("resourcewatches").withVerb(verb)
+                        .withNamespace(ns).endResourceAttributes().endSpec().build()).getStatus().getAllowed();
+    }
+
+    @Test
+    void shouldSayInItsNotesHowToOpenThePageAndGetAToken() throws Exception {
+        String ns = TestCluster.namespace("helm-notes");
+        Path kubeconfig = TestCluster.controlPlane().writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("helm-", ".kubeconfig"));
+        Release release = new Helm(Artefacts.CHART).install().withName("wk-notes").withNamespace(ns).withKubeConfig(kubeconfig)
+                .set("rbac.aggregateToDefaultRoles", false).call();
+        try {
+            assertThat(release.getOutput()).contains("kubectl -n " + ns + " port-forward service/wk-notes 8080:8080")
+                    .contains("create token").contains("kubectl delete resourcewatches,clusterresourcewatches --all --all-namespaces");
+        } finally {
+            Helm.uninstall("wk-notes").withNamespace(ns).withKubeConfig(kubeconfig).call();
+        }
+    }
+
     private static List<HasMetadata> render(String... settings) {
         var template = new Helm(Artefacts.CHART).template().withName("wk").withNamespace("ops");
         for (int i = 0; i < settings.length; i += 2) {

@@ -36,6 +36,7 @@ import com.marcnuri.helm.UpgradeCommand;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -48,16 +49,18 @@ import io.watchkeeper.testing.Node;
 import io.watchkeeper.testing.PodTargets;
 import io.watchkeeper.testing.Prometheus;
 import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.stream.StreamConnection;
 import io.watchkeeper.testing.Watches;
 
 /**
  * The operator as users run it: its image (made here, offline: {@code src/testbed/make-operator-image.sh}) in a pod on
  * the test bed's real node, installed by real Helm from {@code helm/watchkeeper} exactly as the README's install section
  * says, using its mounted ServiceAccount token and in-cluster configuration; read by a caller with a ServiceAccount
- * token through its Service's ClusterIP (kube-proxy); scraped at its pod IP by a real Prometheus with the README's scrape
- * job; upgraded; uninstalled; and applied from the plain manifests. Only two values differ from the README's
- * commands, both for the test bed: the image is the one just made (pull policy {@code Never}: nothing can be pulled
- * here), and the pod names the node's scheduler.
+ * token through its Service's ClusterIP (kube-proxy), over HTTP and the stream; writing an Event for a real crash loop;
+ * scraped at its pod IP by a real Prometheus with the README's scrape job, every panel of the chart's Grafana dashboard
+ * answered; upgraded; uninstalled; and applied from the plain manifests. Besides the dashboard (switched on to check
+ * it), only two values differ from the README's commands, both for the test bed: the image is the one just made (pull
+ * policy {@code Never}: nothing can be pulled here), and the pod names the node's scheduler.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InClusterIT {
@@ -69,6 +72,8 @@ class InClusterIT {
     private static final String DATA = "incluster-data";
     /** Pod start-up: pull nothing, start a JVM, list and sync; generous for a busy 2-core machine. */
     private static final Duration POD_READY = Duration.ofSeconds(180);
+    /** A stream message: the operator sends it on an event, well within a bookmark interval. */
+    private static final Duration STREAM_WAIT = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -114,11 +119,13 @@ class InClusterIT {
     }
 
     private static com.marcnuri.helm.InstallCommand testBedValues(com.marcnuri.helm.InstallCommand install) {
-        return install.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER);
+        return install.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER)
+                .set("metrics.grafanaDashboard.enabled", true);
     }
 
     private static UpgradeCommand testBedValues(UpgradeCommand upgrade) {
-        return upgrade.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER);
+        return upgrade.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER)
+                .set("metrics.grafanaDashboard.enabled", true);
     }
 
     @Test
@@ -132,6 +139,17 @@ class InClusterIT {
                 .anyMatch(m -> m.getMountPath().equals("/var/run/secrets/kubernetes.io/serviceaccount"));
 
         TestCluster.namespace(DATA);
+        // insight in the pod: a real crash loop on the node, recorded as an Event with the operator's own rights
+        long crash = System.nanoTime();
+        admin.resource(Node.place(new PodBuilder().withNewMetadata().withNamespace(DATA).withName("crasher").endMetadata().withNewSpec()
+                .withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false).addNewContainer().withName("main")
+                .withImage("busybox:1.35").withCommand("sh", "-c", "exit 3").endContainer().endSpec().build())).create();
+        await("the CrashLoopBackOff Event").atMost(POD_READY).until(() -> admin.v1().events().inNamespace(DATA).list().getItems().stream()
+                .anyMatch(e -> e.getInvolvedObject().getName().equals("crasher") && "CrashLoopBackOff".equals(e.getReason())
+                        && e.getSource() != null && "watchkeeper".equals(e.getSource().getComponent())));
+        System.out.printf("[in-cluster] a real crash loop -> its Warning Event in %.1f s from the pod's creation%n",
+                (System.nanoTime() - crash) / 1e9);
+
         admin.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(DATA).withName("hello").endMetadata()
                 .addToData("greeting", "from the API server").build()).serverSideApply();
         // Ready=True means the operator in the pod reached the API server (the kubernetes Service, kube-proxy, the
@@ -150,6 +168,21 @@ class InClusterIT {
         assertThat(JSON.readTree(r.body()).path("items")).anyMatch(i -> i.path("metadata").path("name").asText().equals("hello"));
 
         assertThat(viaService(items, null).statusCode()).isEqualTo(401);
+
+        // the stream, as the page uses it: a snapshot, then a change made at the API server
+        String ip = admin.services().inNamespace(NS).withName(RELEASE).get().getSpec().getClusterIP();
+        try (StreamConnection stream = new StreamConnection(URI.create("http://" + ip + ":8080/api/v1alpha1/stream"))) {
+            assertThat(stream.auth(token).next(STREAM_WAIT).path("type").asText()).isEqualTo("READY");
+            stream.send("{\"type\":\"SUBSCRIBE\",\"id\":\"c\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\"" + DATA
+                    + "\",\"name\":\"config\"}}");
+            JsonNode snapshot = stream.next(STREAM_WAIT);
+            assertThat(snapshot.path("type").asText()).isEqualTo("SNAPSHOT");
+            assertThat(snapshot.path("items").findValuesAsText("name")).contains("hello");
+            admin.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(DATA).withName("second").endMetadata().build()).create();
+            JsonNode added = stream.nextChange(STREAM_WAIT);
+            assertThat(added.path("type").asText()).isEqualTo("ADDED");
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("second");
+        }
         assertThat(viaService("/api/v1alpha1/namespaces/" + NS + "/services/" + RELEASE + "/insight", token).statusCode())
                 .as("the reader may list nothing in the operator's namespace").isEqualTo(403);
     }
@@ -182,6 +215,18 @@ class InClusterIT {
                 JsonNode started = prometheus.query("reconciliations_started_total{controller_name=\"resourcewatch\"," + where + "}");
                 assertThat(started).hasSize(1);
                 assertThat(started.get(0).path("value").get(1).asDouble()).isPositive();
+            });
+            // the chart's Grafana dashboard, as installed: every panel's query has data
+            JsonNode dashboard = JSON.readTree(admin.configMaps().inNamespace(NS).withName(RELEASE + "-dashboard").get().getData()
+                    .get("watchkeeper.json"));
+            assertThat(dashboard.path("panels")).isNotEmpty();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                for (JsonNode panel : dashboard.path("panels")) {
+                    for (JsonNode target : panel.path("targets")) {
+                        assertThat(prometheus.query(target.path("expr").asText())).as("panel '%s': %s", panel.path("title").asText(),
+                                target.path("expr").asText()).isNotEmpty();
+                    }
+                }
             });
             // one target: the operator's http port; nothing else in the namespace was kept
             JsonNode up = prometheus.query("up{job=\"watchkeeper\"}");

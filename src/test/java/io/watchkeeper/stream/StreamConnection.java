@@ -16,7 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** A test's WebSocket client for the stream (the JDK's own client): sends JSON, hands back what arrives, in order. */
-final class StreamConnection implements WebSocket.Listener, AutoCloseable {
+public final class StreamConnection implements WebSocket.Listener, AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -30,7 +30,7 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
     private final WebSocket socket;
     private volatile boolean reading;
 
-    StreamConnection(URI http) {
+    public StreamConnection(URI http) {
         this(http, true);
     }
 
@@ -47,17 +47,17 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
         socket.request(Long.MAX_VALUE);
     }
 
-    StreamConnection send(String json) {
+    public StreamConnection send(String json) {
         socket.sendText(json, true).join();
         return this;
     }
 
-    StreamConnection auth(String token) {
+    public StreamConnection auth(String token) {
         return send("{\"type\":\"AUTH\",\"token\":\"" + token + "\"}");
     }
 
     /** The next message; fails after {@code within}. */
-    JsonNode next(Duration within) throws InterruptedException {
+    public JsonNode next(Duration within) throws InterruptedException {
         return nextReceived(within).message();
     }
 
@@ -75,7 +75,7 @@ final class StreamConnection implements WebSocket.Listener, AutoCloseable {
     }
 
     /** The next message that is not a BOOKMARK. */
-    JsonNode nextChange(Duration within) throws InterruptedException {
+    public JsonNode nextChange(Duration within) throws InterruptedException {
         JsonNode m;
         do {
             m = next(within);

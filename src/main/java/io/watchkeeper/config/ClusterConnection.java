@@ -37,7 +37,7 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
     public void customize(Config c) {
         DemoMode demo = config.demo().cluster();
         if (demo == DemoMode.always || (demo == DemoMode.auto && !configured(c))) {
-            DemoCluster.connect(c);
+            DemoCluster.connect(c, config.demo().node());
             return;
         }
         try {

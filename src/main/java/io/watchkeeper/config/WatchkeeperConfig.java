@@ -201,6 +201,14 @@ public interface WatchkeeperConfig {
          */
         @WithDefault("never")
         DemoMode cluster();
+
+        /**
+         * Whether the demo cluster gets a real node (containerd, kubelet, kube-proxy: {@code install-testbed.sh --node})
+         * so its sample pods really run, crash and fail probes, when this machine can run one; otherwise its pods'
+         * status is simulated.
+         */
+        @WithDefault("true")
+        boolean node();
     }
 
     enum DemoMode {

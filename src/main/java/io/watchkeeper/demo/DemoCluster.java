@@ -18,13 +18,18 @@ public final class DemoCluster {
 
     private static final Logger LOG = Logger.getLogger(DemoCluster.class);
     private static final String URL_PROPERTY = "watchkeeper.demo.url";
+    private static final String NODE_PROPERTY = "watchkeeper.demo.node-running";
     private static volatile boolean active;
+    private static volatile boolean realPods;
 
     private DemoCluster() {
     }
 
-    /** Starts the demo cluster if this JVM has none yet, and points {@code config} at it. */
-    public static synchronized void connect(Config config) {
+    /**
+     * Starts the demo cluster if this JVM has none yet, with a real node when {@code withNode} and the machine can run
+     * one, and points {@code config} at it.
+     */
+    public static synchronized void connect(Config config, boolean withNode) {
         String url = System.getProperty(URL_PROPERTY);
         if (url == null) {
             try {
@@ -33,15 +38,25 @@ public final class DemoCluster {
                 }
                 ControlPlane cp = ControlPlane.start(List.of(), null);
                 Path kubeconfig = cp.writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("watchkeeper-demo-", ".kubeconfig"));
-                Runtime.getRuntime().addShutdownHook(new Thread(cp::close, "watchkeeper-demo-cluster-stop"));
                 url = cp.url();
                 applyCrds(cp);
+                Node node = withNode ? startNode(cp) : null;
+                // one hook, node first: its kubelet and containers need the API server to the end
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    if (node != null) {
+                        node.close();
+                    }
+                    cp.close();
+                }, "watchkeeper-demo-cluster-stop"));
                 System.setProperty(URL_PROPERTY, url);
-                LOG.infof("Demo mode: embedded Kubernetes %s at %s. kubectl: export KUBECONFIG=%s", ControlPlane.VERSION, url, kubeconfig);
+                System.setProperty(NODE_PROPERTY, String.valueOf(node != null));
+                LOG.infof("Demo mode: embedded Kubernetes %s at %s%s. kubectl: export KUBECONFIG=%s", ControlPlane.VERSION, url,
+                        node != null ? " with a real node (" + Node.NAME + ")" : "", kubeconfig);
             } catch (IOException e) {
                 throw new UncheckedIOException("The embedded demo cluster did not start: " + e.getMessage(), e);
             }
         }
+        realPods = Boolean.getBoolean(NODE_PROPERTY);
         config.setMasterUrl(url);
         config.setOauthToken(ControlPlane.ADMIN.token());
         config.setAutoOAuthToken(null);
@@ -75,6 +90,29 @@ public final class DemoCluster {
                 }
             }
         }
+    }
+
+    /** The demo's node, or null with the reason said in one line: the demo then simulates its pods' status. */
+    private static Node startNode(ControlPlane cp) {
+        String why = Node.cannotRunHere().orElse(Node.installed() ? null
+                : "it is not installed (src/testbed/install-testbed.sh --node builds it once, about 15 minutes)");
+        if (why != null) {
+            LOG.infof("Demo mode: no real node, because %s; the sample pods' status is simulated", why);
+            return null;
+        }
+        io.fabric8.kubernetes.client.Config admin = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
+                .withMasterUrl(cp.url()).withOauthToken(ControlPlane.ADMIN.token()).withTrustCerts(true).build();
+        try (var client = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(admin).build()) {
+            return Node.start(cp, client, Node.DEFAULT_SCHEDULER);
+        } catch (IOException | RuntimeException e) {
+            LOG.infof("Demo mode: no real node, because it did not start (%s); the sample pods' status is simulated", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Whether the demo's pods run on a real node (else their status is simulated). */
+    public static boolean realPods() {
+        return realPods;
     }
 
     /** Whether this process runs against the demo cluster. */

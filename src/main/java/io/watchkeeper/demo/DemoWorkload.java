@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -33,8 +34,11 @@ import io.watchkeeper.api.v1alpha1.ResourceWatchSpec;
 
 /**
  * Sample life for the demo cluster: namespaces {@code shop} and {@code payments} with pods and services, sample
- * watches, and every few seconds a change (a pod starts, becomes ready, is replaced, is relabelled), so a newcomer
- * sees the caches, statuses and metrics move. Runs only against the embedded demo cluster.
+ * watches, and changes, so a newcomer sees the caches, statuses and metrics move. With the demo's real node the pods
+ * really run (a web Deployment, a crash-looping worker, a pod that runs out of memory, one whose image nobody serves,
+ * a Service whose pod's readiness probe flaps); without one, the workload writes their status as a kubelet would,
+ * every few seconds (a pod starts, becomes ready, crash-loops, is replaced, is relabelled). Runs only against the
+ * embedded demo cluster.
  */
 @ApplicationScoped
 public class DemoWorkload {
@@ -76,9 +80,16 @@ public class DemoWorkload {
             scheduler.schedule(this::seedThenChange, 2, TimeUnit.SECONDS);
             return;
         }
-        scheduler.scheduleWithFixedDelay(this::change, 4, 4, TimeUnit.SECONDS);
-        LOG.info("Demo: sample namespaces shop and payments, pods, services and watches created; they change every few seconds. "
-                + "Try: kubectl get rw -A; curl localhost:8080/api/v1alpha1/watches");
+        if (DemoCluster.realPods()) {
+            scheduler.scheduleWithFixedDelay(this::changeReal, 20, 20, TimeUnit.SECONDS);
+            LOG.info("Demo: sample namespaces shop and payments created with real pods on the node: a web Deployment, a worker that "
+                    + "crash-loops, a report job that runs out of memory, a pod whose image nobody serves, and an api Service whose "
+                    + "pod's readiness probe flaps. Try: kubectl get pods -A; curl localhost:8080/api/v1alpha1/problems");
+        } else {
+            scheduler.scheduleWithFixedDelay(this::change, 4, 4, TimeUnit.SECONDS);
+            LOG.info("Demo: sample namespaces shop and payments, pods, services and watches created; they change every few seconds. "
+                    + "Try: kubectl get rw -A; curl localhost:8080/api/v1alpha1/watches");
+        }
     }
 
     void stop(@Observes ShutdownEvent event) {
@@ -96,6 +107,71 @@ public class DemoWorkload {
             // ServiceAccount admission refuses pods until the controller manager has made the namespace's default one
             workload.serviceAccounts().inNamespace(ns).withName("default").waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
         }
+        if (DemoCluster.realPods()) {
+            seedRealPods();
+        } else {
+            seedSimulatedPods();
+        }
+        watches();
+    }
+
+    /** Pods the node really runs, each showing what insight names (busybox, the only workload image there is). */
+    private void seedRealPods() {
+        service("shop", "web", 8080);
+        deployment("shop", "web", 2, List.of("sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"),
+                new ProbeBuilder().withNewHttpGet().withPath("/index.html").withNewPort(8080).endHttpGet().withPeriodSeconds(5).build(), null);
+        // ready for 30 s, then not for 15 s, and again: the Service goes between Ready and NoReadyPods
+        service("shop", "api", 8080);
+        deployment("shop", "api", 1, List.of("sh", "-c", "while true; do touch /tmp/ready; sleep 30; rm -f /tmp/ready; sleep 15; done"),
+                new ProbeBuilder().withNewExec().withCommand("cat", "/tmp/ready").endExec().withPeriodSeconds(2).build(), null);
+        deployment("shop", "worker", 1, List.of("sh", "-c", "echo working; sleep 8; echo 'lost the queue' >&2; exit 1"), null, null);
+        deployment("shop", "report", 1, List.of("sh", "-c", "echo building the report in memory; tail /dev/zero"), null, "20Mi");
+        workload.resource(new PodBuilder().withNewMetadata().withNamespace("shop").withName("legacy").addToLabels("app", "legacy").endMetadata()
+                .withNewSpec().withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false)
+                .addNewContainer().withName("legacy").withImage("registry.example/legacy:1.0").endContainer().endSpec().build()).serverSideApply();
+        service("payments", "ledger", 8080);
+        deployment("payments", "ledger", 1, List.of("sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"),
+                new ProbeBuilder().withNewHttpGet().withPath("/index.html").withNewPort(8080).endHttpGet().withPeriodSeconds(5).build(), null);
+    }
+
+    private void service(String ns, String app, int targetPort) {
+        workload.resource(new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(app).endMetadata().withNewSpec()
+                .withSelector(Map.of("app", app)).addNewPort().withProtocol("TCP").withPort(80).withNewTargetPort(targetPort).endPort()
+                .endSpec().build()).serverSideApply();
+    }
+
+    private void deployment(String ns, String app, int replicas, List<String> command, io.fabric8.kubernetes.api.model.Probe readiness,
+            String memoryLimit) {
+        var container = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName(app).withImage("busybox:1.35")
+                .withImagePullPolicy("IfNotPresent").withCommand(command).withReadinessProbe(readiness);
+        if (memoryLimit != null) {
+            container.withNewResources().addToLimits("memory", new io.fabric8.kubernetes.api.model.Quantity(memoryLimit)).endResources();
+        }
+        workload.resource(new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder().withNewMetadata().withNamespace(ns).withName(app)
+                .endMetadata().withNewSpec().withReplicas(replicas).withNewSelector().addToMatchLabels("app", app).endSelector()
+                .withNewTemplate().withNewMetadata().addToLabels("app", app).endMetadata().withNewSpec()
+                .withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false).withContainers(container.build())
+                .endSpec().endTemplate().endSpec().build()).serverSideApply();
+    }
+
+    /** Real pods change by themselves; on top, the web Deployment scales between 2 and 3 and a pod gets a new label. */
+    private void changeReal() {
+        try {
+            int replicas = 2 + random.nextInt(2);
+            workload.apps().deployments().inNamespace("shop").withName("web").scale(replicas);
+            List<Pod> pods = workload.pods().inNamespace("shop").withLabel("app", "web").list().getItems();
+            if (!pods.isEmpty()) {
+                Pod pod = pods.get(random.nextInt(pods.size()));
+                workload.pods().inNamespace("shop").withName(pod.getMetadata().getName())
+                        .edit(p -> new PodBuilder(p).editMetadata().addToLabels("release", "r" + random.nextInt(3)).endMetadata().build());
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Demo change failed: %s", e.toString());
+        }
+    }
+
+    /** No node: pods whose status the workload writes as a kubelet would. */
+    private void seedSimulatedPods() {
         for (String app : APPS) {
             workload.resource(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName(app).endMetadata()
                     .withNewSpec().withSelector(Map.of("app", app)).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
@@ -106,7 +182,9 @@ public class DemoWorkload {
         workload.resource(new ServiceBuilder().withNewMetadata().withNamespace("payments").withName("ledger").endMetadata()
                 .withNewSpec().withSelector(Map.of("app", "ledger")).addNewPort().withProtocol("TCP").withPort(80).endPort().endSpec().build()).serverSideApply();
         createPod("payments", "ledger");
+    }
 
+    private void watches() {
         workload.resource(watch("shop", "web-pods", "pods", Map.of("app", "web"))).serverSideApply();
         workload.resource(watch("shop", "services", "svc", null)).serverSideApply();
         ClusterResourceWatch all = new ClusterResourceWatch();

@@ -45,7 +45,7 @@ import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
 import io.watchkeeper.api.v1alpha1.ResourceWatch;
 import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.testing.Kubectl;
-import io.watchkeeper.testing.Node;
+import io.watchkeeper.demo.Node;
 import io.watchkeeper.testing.PodTargets;
 import io.watchkeeper.testing.Prometheus;
 import io.watchkeeper.testing.TestCluster;

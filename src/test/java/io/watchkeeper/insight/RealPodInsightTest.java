@@ -176,6 +176,6 @@ class RealPodInsightTest {
     }
 
     private static void create(Pod pod) {
-        TestCluster.admin().resource(io.watchkeeper.testing.Node.place(pod)).create();
+        TestCluster.admin().resource(io.watchkeeper.demo.Node.place(pod)).create();
     }
 }

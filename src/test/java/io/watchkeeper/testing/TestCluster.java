@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.demo.Node;
 import io.watchkeeper.demo.ControlPlane.User;
 
 /**
@@ -38,6 +39,7 @@ public final class TestCluster {
     private static ControlPlane controlPlane;
     private static KubernetesClient admin;
     private static Node node;
+    private static boolean nodeHook;
 
     private TestCluster() {
     }
@@ -73,13 +75,27 @@ public final class TestCluster {
         }
         if (node == null) {
             try {
-                node = Node.start(start(), admin);
-                Runtime.getRuntime().addShutdownHook(new Thread(node::close, "test-node-stop"));
+                node = Node.start(start(), admin, Node.SCHEDULER);
+                if (!nodeHook) {
+                    Runtime.getRuntime().addShutdownHook(new Thread(TestCluster::releaseNode, "test-node-stop"));
+                    nodeHook = true;
+                }
             } catch (IOException e) {
                 throw new IllegalStateException("The test node did not start: " + e.getMessage(), e);
             }
         }
         return node;
+    }
+
+    /**
+     * Stops the shared node if it runs, for a test that runs one of its own (the demo): a machine has room for one.
+     * The next {@link #node()} starts it again.
+     */
+    public static synchronized void releaseNode() {
+        if (node != null) {
+            node.close();
+            node = null;
+        }
     }
 
     /** A cluster-admin client for test set-up and for checking what the operator did. */

@@ -1,4 +1,4 @@
-package io.watchkeeper.testing;
+package io.watchkeeper.demo;
 
 import java.io.IOException;
 import java.net.URI;
@@ -15,14 +15,13 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.watchkeeper.demo.ControlPlane;
 
 /**
  * A real node for a {@link ControlPlane}: containerd with runc and the CNI bridge plugin (Debian's), and kubelet and
  * kube-scheduler built from the same source as the API server, all as child processes with their state in one folder,
  * so that pods really run, crash, get OOM-killed and fail probes. Its images are made locally (pause, busybox:
- * {@code src/testbed/make-images.sh}); nothing is pulled. {@code src/testbed/install-testbed.sh --node} installs it,
- * and {@code ../shared/testbed/node-recipe.md} says why each setting is what it is.
+ * {@code src/testbed/make-images.sh}); nothing is pulled. {@code src/testbed/install-testbed.sh --node} installs it.
+ * The tests run real pods on it, and the demo its sample workload.
  * <p>
  * The kubelet sets a few host sysctls; they are restored on {@link #close}. Paths the binaries hard-code
  * ({@code /var/log/pods}, {@code /var/log/containers}, {@code /run/containerd}) are used as they are.
@@ -32,11 +31,13 @@ public final class Node implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Node.class);
     public static final String NAME = "node-1";
     /**
-     * The node's scheduler answers only to pods that name it ({@link #place}). The other tests' pods, whose status they
-     * write by hand, are left alone as before there was a node: the default scheduler would mark them Unschedulable
-     * (a status write, and a MODIFIED event those tests do not expect), the kubelet would run them.
+     * In the tests, the node's scheduler answers only to pods that name it ({@link #place}). The other tests' pods, whose
+     * status they write by hand, are left alone as before there was a node: the default scheduler would mark them
+     * Unschedulable (a status write, and a MODIFIED event those tests do not expect), the kubelet would run them. The
+     * demo's node takes every pod ({@link #DEFAULT_SCHEDULER}).
      */
     public static final String SCHEDULER = "watchkeeper-test-node";
+    public static final String DEFAULT_SCHEDULER = "default-scheduler";
     /** The pods' bridge (CNI bridge plugin), 10.88.0.0/16 with {@link ControlPlane#POD_GATEWAY}. */
     static final String BRIDGE = "wk0";
     /** The sysctls the kubelet and kube-proxy change (node-recipe, settings 6 and 10). */
@@ -81,14 +82,18 @@ public final class Node implements AutoCloseable {
         return ControlPlane.binaries().getParent().getParent().resolve("images");
     }
 
-    /** Starts the node's processes and waits until the API server lists the node Ready. */
-    public static Node start(ControlPlane controlPlane, KubernetesClient admin) throws IOException {
+    /**
+     * Starts the node's processes and waits until the API server lists the node Ready.
+     *
+     * @param schedulerName the pods its scheduler places: {@link #SCHEDULER} or {@link #DEFAULT_SCHEDULER}
+     */
+    public static Node start(ControlPlane controlPlane, KubernetesClient admin, String schedulerName) throws IOException {
         if (!installed()) {
             throw new IllegalStateException("No node in " + ControlPlane.binaries() + ": run src/testbed/install-testbed.sh --node");
         }
         Node node = new Node(Files.createTempDirectory("watchkeeper-node-"));
         try {
-            node.launch(controlPlane, admin);
+            node.launch(controlPlane, admin, schedulerName);
         } catch (IOException | RuntimeException e) {
             node.stop(); // keep the folder: its logs say why
             throw e;
@@ -96,9 +101,13 @@ public final class Node implements AutoCloseable {
         return node;
     }
 
-    private void launch(ControlPlane controlPlane, KubernetesClient admin) throws IOException {
+    private void launch(ControlPlane controlPlane, KubernetesClient admin, String schedulerName) throws IOException {
         for (String s : SYSCTLS) {
             savedSysctls.put(s, Files.readString(Path.of("/proc/sys", s)).trim());
+        }
+        // what stop() runs to clean up after the processes: in the jar, so the demo has it outside a checkout too
+        try (var in = Node.class.getResourceAsStream("stop-node.sh")) {
+            Files.write(dir.resolve("stop-node.sh"), in.readAllBytes());
         }
         Path bin = ControlPlane.binaries();
         Path kubeconfig = controlPlane.writeKubeconfig(ControlPlane.ADMIN, dir.resolve("admin.kubeconfig"));
@@ -183,7 +192,7 @@ public final class Node implements AutoCloseable {
                   leaderElect: false
                 profiles:
                 - schedulerName: %s
-                """.formatted(kubeconfig, SCHEDULER));
+                """.formatted(kubeconfig, schedulerName));
         spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--config", schedulerConfig.toString(),
                 "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
 
@@ -274,7 +283,7 @@ public final class Node implements AutoCloseable {
         ControlPlane.stop(processes);
         // the pods' containers outlive containerd (runc keeps them), and so do mounts, the bridge and its NAT rules
         try {
-            run(List.of("src/testbed/stop-node.sh", dir.toString()));
+            run(List.of("bash", dir.resolve("stop-node.sh").toString(), dir.toString()));
         } catch (IOException e) {
             LOG.warnf("Cleaning up the node in %s: %s", dir, e.getMessage());
         }

@@ -104,6 +104,9 @@ class InClusterIT {
         Pod pod = awaitOneReadyPod(null);
         System.out.printf("[in-cluster] helm install -> operator pod %s Ready in %.1f s%n", pod.getMetadata().getName(),
                 (System.nanoTime() - t1) / 1e9);
+        String log = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).getLog();
+        log.lines().filter(l -> l.contains("started in")).findFirst()
+                .ifPresent(l -> System.out.println("[in-cluster] the pod's own start: " + l.substring(l.indexOf("watchkeeper"))));
     }
 
     /** After a failure: nothing of this class may go on reconciling while the next test class runs. */

@@ -3,7 +3,8 @@
 # (debootstrap --variant=minbase) with openjdk-17-jre-headless and no recommends, minus documentation,
 # man pages, locales and apt's caches, with an unprivileged user `watchkeeper` (uid/gid 10001).
 # Written as one deterministic layer tarball (sorted, mtime 0, numeric owners). make-operator-image.sh
-# puts the application on top of it. Needs root (debootstrap chroots) and Debian's mirror, as apt has it.
+# puts the application on top of it. Needs root (debootstrap chroots) and Debian's mirror
+# (WATCHKEEPER_DEBIAN_MIRROR, default http://deb.debian.org/debian).
 # Usage: make-jre-base.sh OUT_TAR
 set -euo pipefail
 out="$1"
@@ -11,8 +12,7 @@ log() { echo "[jre-base] $*" >&2; }
 [ -s "$out" ] && exit 0
 command -v debootstrap >/dev/null || { log "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
 
-mirror=$(awk '/^URIs:/ { print $2; exit } /^deb / { print $2; exit }' /etc/apt/sources.list.d/* /etc/apt/sources.list 2>/dev/null || true)
-mirror="${mirror:-http://deb.debian.org/debian}"
+mirror="${WATCHKEEPER_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 root=$(mktemp -d /tmp/watchkeeper-jre-base.XXXXXX)
 cleanup() {
   # debootstrap mounts proc and sys in the target while packages configure; never leave them behind

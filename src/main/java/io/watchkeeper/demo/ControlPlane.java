@@ -140,6 +140,8 @@ public final class ControlPlane implements AutoCloseable {
                 // default), and the tokens are bound ones (TokenRequest, refreshed by the kubelet), which need no
                 // token controller and no Secrets.
                 "--feature-gates", "BoundServiceAccountTokenVolume=true",
+                // a node is reached at its address (kubectl logs, exec): its name resolves nowhere
+                "--kubelet-preferred-address-types", "InternalIP,Hostname",
                 "--allow-privileged=true", "--v=0"));
         if (auditLog != null) {
             Path policy = Files.writeString(dir.resolve("audit-policy.yaml"), """
@@ -168,6 +170,14 @@ public final class ControlPlane implements AutoCloseable {
         // Pods need their namespace's ServiceAccount, which the controller manager creates; ServiceAccount admission
         // refuses a pod until it exists.
         await("/api/v1/namespaces/default/serviceaccounts/default", "the default ServiceAccount");
+    }
+
+    /**
+     * Waits for the namespace's {@code default} ServiceAccount, which the controller manager makes: ServiceAccount
+     * admission refuses pods until it exists.
+     */
+    public static void awaitDefaultServiceAccount(io.fabric8.kubernetes.client.KubernetesClient client, String namespace) {
+        client.serviceAccounts().inNamespace(namespace).withName("default").waitUntilCondition(java.util.Objects::nonNull, 60, TimeUnit.SECONDS);
     }
 
     public String url() {

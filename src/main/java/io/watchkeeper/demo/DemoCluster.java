@@ -37,17 +37,21 @@ public final class DemoCluster {
                     install();
                 }
                 ControlPlane cp = ControlPlane.start(List.of(), null);
+                // one hook, from the start (whatever fails or is interrupted next), the node first: its kubelet and
+                // containers need the API server to the end
+                java.util.concurrent.atomic.AtomicReference<Node> started = new java.util.concurrent.atomic.AtomicReference<>();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    Node n = started.get();
+                    if (n != null) {
+                        n.close();
+                    }
+                    cp.close();
+                }, "watchkeeper-demo-cluster-stop"));
                 Path kubeconfig = cp.writeKubeconfig(ControlPlane.ADMIN, Files.createTempFile("watchkeeper-demo-", ".kubeconfig"));
                 url = cp.url();
                 applyCrds(cp);
                 Node node = withNode ? startNode(cp) : null;
-                // one hook, node first: its kubelet and containers need the API server to the end
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    if (node != null) {
-                        node.close();
-                    }
-                    cp.close();
-                }, "watchkeeper-demo-cluster-stop"));
+                started.set(node);
                 System.setProperty(URL_PROPERTY, url);
                 System.setProperty(NODE_PROPERTY, String.valueOf(node != null));
                 LOG.infof("Demo mode: embedded Kubernetes %s at %s%s. kubectl: export KUBECONFIG=%s", ControlPlane.VERSION, url,

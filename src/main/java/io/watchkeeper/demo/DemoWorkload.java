@@ -2,7 +2,6 @@ package io.watchkeeper.demo;
 
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -104,8 +103,7 @@ public class DemoWorkload {
     private void seed() {
         for (String ns : List.of("shop", "payments")) {
             workload.resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build()).serverSideApply();
-            // ServiceAccount admission refuses pods until the controller manager has made the namespace's default one
-            workload.serviceAccounts().inNamespace(ns).withName("default").waitUntilCondition(Objects::nonNull, 60, TimeUnit.SECONDS);
+            ControlPlane.awaitDefaultServiceAccount(workload, ns);
         }
         if (DemoCluster.realPods()) {
             seedRealPods();
@@ -117,9 +115,7 @@ public class DemoWorkload {
 
     /** Pods the node really runs, each showing what insight names (busybox, the only workload image there is). */
     private void seedRealPods() {
-        service("shop", "web", 8080);
-        deployment("shop", "web", 2, List.of("sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"),
-                new ProbeBuilder().withNewHttpGet().withPath("/index.html").withNewPort(8080).endHttpGet().withPeriodSeconds(5).build(), null);
+        webServer("shop", "web", 2);
         // ready for 30 s, then not for 15 s, and again: the Service goes between Ready and NoReadyPods
         service("shop", "api", 8080);
         deployment("shop", "api", 1, List.of("sh", "-c", "while true; do touch /tmp/ready; sleep 30; rm -f /tmp/ready; sleep 15; done"),
@@ -129,8 +125,13 @@ public class DemoWorkload {
         workload.resource(new PodBuilder().withNewMetadata().withNamespace("shop").withName("legacy").addToLabels("app", "legacy").endMetadata()
                 .withNewSpec().withTerminationGracePeriodSeconds(0L).withAutomountServiceAccountToken(false)
                 .addNewContainer().withName("legacy").withImage("registry.example/legacy:1.0").endContainer().endSpec().build()).serverSideApply();
-        service("payments", "ledger", 8080);
-        deployment("payments", "ledger", 1, List.of("sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"),
+        webServer("payments", "ledger", 1);
+    }
+
+    /** busybox's httpd behind a Service, ready when it answers. */
+    private void webServer(String ns, String app, int replicas) {
+        service(ns, app, 8080);
+        deployment(ns, app, replicas, List.of("sh", "-c", "echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"),
                 new ProbeBuilder().withNewHttpGet().withPath("/index.html").withNewPort(8080).endHttpGet().withPeriodSeconds(5).build(), null);
     }
 

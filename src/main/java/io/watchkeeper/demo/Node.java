@@ -17,13 +17,13 @@ import org.jboss.logging.Logger;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
- * A real node for a {@link ControlPlane}: containerd with runc and the CNI bridge plugin (Debian's), and kubelet and
- * kube-scheduler built from the same source as the API server, all as child processes with their state in one folder,
- * so that pods really run, crash, get OOM-killed and fail probes. Its images are made locally (pause, busybox:
+ * A real node for a {@link ControlPlane}: containerd with runc and the CNI bridge plugin (Debian's), and kubelet,
+ * kube-scheduler and kube-proxy built from the same source as the API server, all as child processes with their state
+ * in one folder, so that pods really run, crash, get OOM-killed and fail probes, and Service ClusterIPs route. Its images are made locally (pause, busybox:
  * {@code src/testbed/make-images.sh}); nothing is pulled. {@code src/testbed/install-testbed.sh --node} installs it.
  * The tests run real pods on it, and the demo its sample workload.
  * <p>
- * The kubelet sets a few host sysctls; they are restored on {@link #close}. Paths the binaries hard-code
+ * The kubelet and kube-proxy set a few host sysctls; they are restored on {@link #close}. Paths the binaries hard-code
  * ({@code /var/log/pods}, {@code /var/log/containers}, {@code /run/containerd}) are used as they are.
  */
 public final class Node implements AutoCloseable {
@@ -75,6 +75,24 @@ public final class Node implements AutoCloseable {
         if (!Files.isDirectory(Path.of("/sys/fs/cgroup"))) {
             return java.util.Optional.of("no cgroup file system at /sys/fs/cgroup: the kubelet cannot limit containers");
         }
+        if (Files.exists(Path.of("/run/containerd/containerd.sock"))) {
+            return java.util.Optional.of("a containerd of the machine's own runs here (/run/containerd/containerd.sock), "
+                    + "whose containers share the paths a node's containerd hard-codes");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * Why a node cannot start now although the machine could run one: a machine has room for one, and a node's clean-up
+     * must not touch another's state. (A node that was killed leaves these behind: its stop-node.sh removes them.)
+     */
+    static java.util.Optional<String> occupied() throws IOException {
+        if (Files.exists(Path.of("/sys/class/net", BRIDGE))) {
+            return java.util.Optional.of("another Watchkeeper node runs here, or one was killed (its pod bridge " + BRIDGE + " exists)");
+        }
+        if (output(List.of("iptables", "-t", "nat", "-S")).contains("-N KUBE-SERVICES")) {
+            return java.util.Optional.of("another Kubernetes node's kube-proxy rules are here (iptables chain KUBE-SERVICES)");
+        }
         return java.util.Optional.empty();
     }
 
@@ -91,11 +109,16 @@ public final class Node implements AutoCloseable {
         if (!installed()) {
             throw new IllegalStateException("No node in " + ControlPlane.binaries() + ": run src/testbed/install-testbed.sh --node");
         }
+        java.util.Optional<String> occupied = occupied();
+        if (occupied.isPresent()) {
+            throw new IOException("a node cannot start: " + occupied.get());
+        }
         Node node = new Node(Files.createTempDirectory("watchkeeper-node-"));
         try {
             node.launch(controlPlane, admin, schedulerName);
         } catch (IOException | RuntimeException e) {
             node.stop(); // keep the folder: its logs say why
+            node.restoreSysctls();
             throw e;
         }
         return node;
@@ -161,7 +184,7 @@ public final class Node implements AutoCloseable {
         Path kubeletConfig = Files.writeString(dir.resolve("kubelet.yaml"), """
                 apiVersion: kubelet.config.k8s.io/v1beta1
                 kind: KubeletConfiguration
-                address: 127.0.0.1
+                address: %s
                 port: %d
                 readOnlyPort: 0
                 healthzPort: 0
@@ -178,10 +201,13 @@ public final class Node implements AutoCloseable {
                 eventBurst: 100
                 serializeImagePulls: false
                 volumeStatsAggPeriod: 10s
-                """.formatted(freePort()));
+                """.formatted(ControlPlane.POD_GATEWAY, freePort()));
+        // The node's address is the pod bridge's gateway: the kubelet refuses a loopback one and then publishes no
+        // address at all, and the API server needs one to reach it (kubectl logs, exec). Nothing outside the machine
+        // reaches the bridge.
         spawn("kubelet", List.of(bin.resolve("kubelet").toString(), "--kubeconfig", kubeconfig.toString(), "--config", kubeletConfig.toString(),
                 "--container-runtime=remote", "--container-runtime-endpoint=unix://" + socket, "--root-dir", dir.resolve("kubelet").toString(),
-                "--cert-dir", dir.resolve("kubelet-pki").toString(), "--hostname-override", NAME, "--node-ip", "127.0.0.1",
+                "--cert-dir", dir.resolve("kubelet-pki").toString(), "--hostname-override", NAME, "--node-ip", ControlPlane.POD_GATEWAY,
                 "--pod-infra-container-image", "k8s.gcr.io/pause:3.2", "--v=1"));
         Path schedulerConfig = Files.writeString(dir.resolve("scheduler.yaml"), """
                 apiVersion: kubescheduler.config.k8s.io/v1beta1
@@ -270,6 +296,10 @@ public final class Node implements AutoCloseable {
         } catch (IOException | java.io.UncheckedIOException e) {
             LOG.debugf("Could not delete %s: %s", dir, e);
         }
+        restoreSysctls();
+    }
+
+    private void restoreSysctls() {
         for (Map.Entry<String, String> s : savedSysctls.entrySet()) {
             try {
                 Files.writeString(Path.of("/proc/sys", s.getKey()), s.getValue());
@@ -304,6 +334,8 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        } finally {
+            p.destroyForcibly(); // (exited already, unless it timed out)
         }
     }
 

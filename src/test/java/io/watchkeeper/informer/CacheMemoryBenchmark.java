@@ -38,8 +38,7 @@ public final class CacheMemoryBenchmark {
                     .withTrustCerts(true).build();
             try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
                 client.resource(new NamespaceBuilder().withNewMetadata().withName("bench").endMetadata().build()).serverSideApply();
-                client.serviceAccounts().inNamespace("bench").withName("default")
-                        .waitUntilCondition(java.util.Objects::nonNull, 60, TimeUnit.SECONDS);
+                ControlPlane.awaitDefaultServiceAccount(client, "bench");
                 long t0 = System.nanoTime();
                 for (int i = 0; i < pods; i++) {
                     client.resource(pod(i)).forceConflicts().serverSideApply();

@@ -26,8 +26,8 @@ import io.watchkeeper.testing.TestCluster;
 /**
  * Pod insight on real pods: a real kubelet (the test bed's node) starts busybox containers that crash, run out of
  * memory, or name an image nobody serves, and insight must name each problem, with one Warning Event, from what the
- * kubelet itself writes; a pod that crashes twice and then runs gets one Warning and one Recovered. Each case prints
- * how long it took from the pod's creation.
+ * kubelet itself writes, and count it in {@code watchkeeper_pod_problems}; a pod that crashes twice and then runs gets
+ * one Warning and one Recovered. Each case prints how long it took from the pod's creation.
  */
 @QuarkusTest
 @QuarkusTestResource(ControlPlaneResource.class)
@@ -61,6 +61,10 @@ class RealPodInsightTest {
             await().atMost(WAIT).untilAsserted(() -> assertThat(problemOf(ns, name)).as(name).isIn(alsoAccepted(problem)));
             LOG.infof("%s: %s after %d ms", name, problemOf(ns, name), (System.nanoTime() - start) / 1_000_000);
         });
+        // and counted: the gauge is sampled every second
+        for (String reason : List.of("CrashLoopBackOff", "OOMKilled")) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(problems(ns, reason)).as(reason).isGreaterThanOrEqualTo(1));
+        }
         // The kubelet restarts the two crashing containers with back-off (10 s, 20 s, …); between restarts a container
         // is briefly running or terminated. That is not a recovery: one Warning per problem episode, and no Recovered.
         for (String name : List.of("crasher", "hog")) {
@@ -93,7 +97,8 @@ class RealPodInsightTest {
     void shouldFollowAServiceWhosePodFailsItsRealReadinessProbe() {
         String ns = TestCluster.namespace("real-probes");
         Insight.service(ns, "web", Map.of("app", "web"));
-        Pod web = pod(ns, "web", "busybox:1.35", List.of("sh", "-c", "touch /tmp/ready; sleep 20; rm /tmp/ready; exec sleep 3600"), null);
+        Pod web = pod(ns, "web", "busybox:1.35", List.of("sh", "-c", "echo serving; touch /tmp/ready; sleep 20; rm /tmp/ready; exec sleep 3600"),
+                null);
         web.getSpec().getContainers().get(0).setReadinessProbe(new io.fabric8.kubernetes.api.model.ProbeBuilder().withNewExec()
                 .withCommand("cat", "/tmp/ready").endExec().withPeriodSeconds(1).withFailureThreshold(1).build());
         long start = System.nanoTime();
@@ -104,6 +109,8 @@ class RealPodInsightTest {
             assertThat(addresses(ns, "web", false)).isEqualTo(1);
         });
         LOG.infof("web: Service Ready after %d ms", (System.nanoTime() - start) / 1_000_000);
+        // kubectl logs: the API server reaches the kubelet at the node's address
+        assertThat(TestCluster.admin().pods().inNamespace(ns).withName("web").getLog()).contains("serving");
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(Insight.serviceInsight(ns, "web").getString("state")).isEqualTo("NoReadyPods");
             assertThat(addresses(ns, "web", true)).isEqualTo(1);
@@ -140,6 +147,15 @@ class RealPodInsightTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(events(ns, name, problemOf(ns, name))).as(name)
                     .singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning")));
         }
+        for (String reason : List.of("Unschedulable", "Evicted")) {
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(problems(ns, reason)).as(reason).isEqualTo(1));
+        }
+    }
+
+    /** {@code watchkeeper_pod_problems} for the namespace and reason, as the operator exports it. */
+    private static double problems(String ns, String reason) {
+        return io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_pod_problems{namespace=\"" + ns + "\",reason=\"" + reason + "\"}")
+                .orElse(0);
     }
 
     /** Addresses in the Service's Endpoints, ready ones or not ready ones. */

@@ -150,8 +150,8 @@ class OperatorJarIT {
      */
     @Test
     void shouldRunTheDemoAgainstAnEmbeddedClusterWhenAskedTo() throws Exception {
-        java.util.Optional<String> noNode = io.watchkeeper.demo.Node.cannotRunHere();
         TestCluster.releaseNode();
+        java.util.Optional<String> noNode = io.watchkeeper.demo.Node.cannotRunHere();
         Path home = Files.createTempDirectory("demo-home-");
         int demoPort = freePort();
         ProcessBuilder pb = new ProcessBuilder("java", "-Duser.home=" + home, "-jar", JAR).redirectErrorStream(true)
@@ -199,7 +199,9 @@ class OperatorJarIT {
         } finally {
             demo.destroy();
             // its node stops with it (containers, mounts, bridge, rules): the next test may start one
-            assertThat(demo.waitFor(120, TimeUnit.SECONDS)).as("the demo stops").isTrue();
+            boolean stopped = demo.waitFor(120, TimeUnit.SECONDS);
+            demo.destroyForcibly();
+            assertThat(stopped).as("the demo stops").isTrue();
         }
     }
 

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -67,13 +66,13 @@ public final class TestCluster {
      * it) and stopped when the JVM exits.
      */
     public static synchronized Node node() {
-        java.util.Optional<String> cannot = Node.cannotRunHere();
-        if (cannot.isPresent()) {
-            // said out loud, not only in the report: a skipped real-pod test is a gap in what this run proved
-            System.out.println("[node] SKIPPED: the real-node tests cannot run on this machine: " + cannot.get());
-            org.junit.jupiter.api.Assumptions.abort("the real-node tests cannot run on this machine: " + cannot.get());
-        }
         if (node == null) {
+            java.util.Optional<String> cannot = Node.cannotRunHere();
+            if (cannot.isPresent()) {
+                // said out loud, not only in the report: a skipped real-pod test is a gap in what this run proved
+                System.out.println("[node] SKIPPED: the real-node tests cannot run on this machine: " + cannot.get());
+                org.junit.jupiter.api.Assumptions.abort("the real-node tests cannot run on this machine: " + cannot.get());
+            }
             try {
                 node = Node.start(start(), admin, Node.SCHEDULER);
                 if (!nodeHook) {
@@ -116,7 +115,7 @@ public final class TestCluster {
      */
     public static String namespace(String name) {
         admin().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).serverSideApply();
-        admin.serviceAccounts().inNamespace(name).withName("default").waitUntilCondition(java.util.Objects::nonNull, 60, TimeUnit.SECONDS);
+        ControlPlane.awaitDefaultServiceAccount(admin, name);
         return name;
     }
 
@@ -162,7 +161,7 @@ public final class TestCluster {
                                 .withResources("*").withVerbs("get", "list", "watch").build())
                 .build()).serverSideApply();
         for (String role : List.of(TEST_PREFIX + "watchkeeper-operator", TEST_PREFIX + "watchkeeper-insight", READER_ROLE)) {
-            admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role).endMetadata()
+            admin.resource(new ClusterRoleBindingBuilder().withNewMetadata().withName(role + "-test").endMetadata()
                     .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role)
                     .addNewSubject().withKind("User").withName(OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
                     .build()).serverSideApply();

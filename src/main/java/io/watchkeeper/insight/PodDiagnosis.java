@@ -113,8 +113,10 @@ public final class PodDiagnosis {
             }
         }
         if (recent.count() > restartThreshold) {
+            Duration w = restarts.window();
+            String window = w.toSecondsPart() == 0 && w.toMinutes() > 0 ? w.toMinutes() + " min" : w.toSeconds() + " s";
             return found(PodProblem.TOO_MANY_RESTARTS, "Containers restarted " + recent.count() + " times in the last "
-                    + restarts.window().toMinutes() + " min, more than " + restartThreshold + ".", recent.untilFewer());
+                    + window + ", more than " + restartThreshold + ".", recent.untilFewer());
         }
         return new Result(Optional.empty(), Optional.empty());
     }

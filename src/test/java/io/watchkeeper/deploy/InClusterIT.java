@@ -98,9 +98,10 @@ class InClusterIT {
         kubeconfig = TestCluster.controlPlane().writeKubeconfig(ControlPlane.ADMIN, dir.resolve("admin.kubeconfig"));
 
         long t1 = System.nanoTime();
-        testBedValues(new Helm(Artefacts.CHART).install().withName(RELEASE).withNamespace(NS).createNamespace().withKubeConfig(kubeconfig))
-                .call();
-        installed = true;
+        installed = true; // from here on, even a failed install is uninstalled after the class
+        var install = new Helm(Artefacts.CHART).install().withName(RELEASE).withNamespace(NS).createNamespace().withKubeConfig(kubeconfig);
+        TEST_BED_VALUES.forEach(install::set);
+        install.call();
         Pod pod = awaitOneReadyPod(null);
         System.out.printf("[in-cluster] helm install -> operator pod %s Ready in %.1f s%n", pod.getMetadata().getName(),
                 (System.nanoTime() - t1) / 1e9);
@@ -109,26 +110,37 @@ class InClusterIT {
                 .ifPresent(l -> System.out.println("[in-cluster] the pod's own start: " + l.substring(l.indexOf("watchkeeper"))));
     }
 
-    /** After a failure: nothing of this class may go on reconciling while the next test class runs. */
+    /**
+     * After a failure: nothing of this class may go on reconciling, or hold a finalizer, while the next test class runs.
+     */
     @AfterAll
     static void uninstallIfStillThere() {
         if (installed) {
-            admin.resources(ResourceWatch.class).inAnyNamespace().delete();
+            try {
+                deleteWatchesWhileTheOperatorRuns();
+            } catch (AssertionError e) { // an operator that never ran leaves its watches' finalizers: uninstall all the same
+                System.out.println("[in-cluster] watches not deleted before uninstalling: " + e.getMessage());
+            }
             Helm.uninstall(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig).ignoreNotFound().call();
         }
         if (plainApplied) {
             removePlainManifests();
         }
+        admin.namespaces().withName(DATA).delete();
     }
 
-    private static com.marcnuri.helm.InstallCommand testBedValues(com.marcnuri.helm.InstallCommand install) {
-        return install.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER)
-                .set("metrics.grafanaDashboard.enabled", true);
-    }
+    /** What differs from the README's commands, for the test bed; and the dashboard, switched on to check it. */
+    private static final Map<String, Object> TEST_BED_VALUES = Map.of("image.tag", TAG, "image.pullPolicy", "Never",
+            "schedulerName", Node.SCHEDULER, "metrics.grafanaDashboard.enabled", true);
 
-    private static UpgradeCommand testBedValues(UpgradeCommand upgrade) {
-        return upgrade.set("image.tag", TAG).set("image.pullPolicy", "Never").set("schedulerName", Node.SCHEDULER)
-                .set("metrics.grafanaDashboard.enabled", true);
+    /** README: delete the watches while the operator still runs; it removes their finalizers. */
+    private static void deleteWatchesWhileTheOperatorRuns() {
+        admin.resources(ResourceWatch.class).inAnyNamespace().delete();
+        admin.resources(ClusterResourceWatch.class).delete();
+        await("watches gone").atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(admin.resources(ResourceWatch.class).inAnyNamespace().list().getItems()).isEmpty();
+            assertThat(admin.resources(ClusterResourceWatch.class).list().getItems()).isEmpty();
+        });
     }
 
     @Test
@@ -242,8 +254,9 @@ class InClusterIT {
     @Order(4)
     void shouldRollThePodWhenAnUpgradeChangesAValue() throws Exception {
         Pod before = operatorPods().get(0);
-        testBedValues(new Helm(Artefacts.CHART).upgrade().withName(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig))
-                .set("insight.pods.restartThreshold", 7).call();
+        UpgradeCommand upgrade = new Helm(Artefacts.CHART).upgrade().withName(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig);
+        TEST_BED_VALUES.forEach(upgrade::set);
+        upgrade.set("insight.pods.restartThreshold", 7).call();
         Pod after = awaitOneReadyPod(before.getMetadata().getUid());
         assertThat(after.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
                 .contains(org.assertj.core.groups.Tuple.tuple("WATCHKEEPER_INSIGHT_PODS_RESTART_THRESHOLD", "7"));
@@ -258,12 +271,7 @@ class InClusterIT {
     @Order(5)
     void shouldLeaveNoOperatorObjectBehindWhenUninstalledAsTheReadmeSays() {
         // README: delete the watches while the operator still runs (it removes their finalizers), then uninstall
-        admin.resources(ResourceWatch.class).inAnyNamespace().delete();
-        admin.resources(ClusterResourceWatch.class).delete();
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-            assertThat(admin.resources(ResourceWatch.class).inAnyNamespace().list().getItems()).isEmpty();
-            assertThat(admin.resources(ClusterResourceWatch.class).list().getItems()).isEmpty();
-        });
+        deleteWatchesWhileTheOperatorRuns();
         Helm.uninstall(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig).call();
         installed = false;
 
@@ -310,8 +318,7 @@ class InClusterIT {
 
     /** Deletes the watches, then what kubernetes/ made besides its namespace and the CRDs (later tests use those). */
     private static void removePlainManifests() {
-        admin.resources(ResourceWatch.class).inAnyNamespace().delete();
-        await().atMost(Duration.ofSeconds(60)).until(() -> admin.resources(ResourceWatch.class).inAnyNamespace().list().getItems().isEmpty());
+        deleteWatchesWhileTheOperatorRuns();
         for (String file : List.of("02-serviceaccount.yaml", "03-rbac.yaml", "04-deployment.yaml", "05-service.yaml")) {
             Kubectl.run("delete", "--ignore-not-found", "-f", Artefacts.MANIFESTS.resolve(file).toString());
         }
@@ -382,7 +389,11 @@ class InClusterIT {
 
     private static void run(List<String> command) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(dir.resolve("image.log").toFile()).start();
-        assertThat(p.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        try {
+            assertThat(p.waitFor(10, TimeUnit.MINUTES)).as("%s finishes", command).isTrue();
+        } finally {
+            p.destroyForcibly();
+        }
         assertThat(p.exitValue()).as(Files.readString(dir.resolve("image.log"))).isZero();
     }
 }

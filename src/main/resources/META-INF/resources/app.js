@@ -14,6 +14,7 @@ const state = {
   kind: null,         // Pod, Service, or anything else
   rv: null,           // the last resourceVersion seen (opaque), to resume after a reconnect
   stale: false,       // the operator said the current watch's cache is not current
+  subscribeRetry: 0,  // failed SUBSCRIBEs in a row (a restarted operator that does not serve the watch yet)
   objects: new Map(), // uid -> object
   rows: new Map(),    // uid -> <tr>
   dirty: new Map(),   // uid -> {object, deleted, changed}, drawn on the next animation frame
@@ -150,14 +151,18 @@ function receive(m) {
   switch (m.type) {
     case 'READY':
       state.retry = 0;
-      setConnection('live', 'live');
       $('user').textContent = m.user;
       loadWatches();
       if (state.current) {
+        // the rows shown are from before the reconnect: live again only once the subscription says so
+        setConnection('connecting', 'resuming…');
         subscribe(state.rv); // resume where we were
+      } else {
+        setConnection('live', 'live');
       }
       break;
     case 'SNAPSHOT':
+      state.subscribeRetry = 0;
       if (state.stale) {
         state.stale = false;
         $('view-error').textContent = '';
@@ -203,12 +208,25 @@ function receive(m) {
         // the watch changed its question or went away: start over (a deleted one then answers 404)
         $('view-error').textContent = m.message;
         setTimeout(() => { if (state.current) { loadWatches(); subscribe(null); } }, 1000);
+      } else if ((m.code === 503 || m.code === 404) && state.current) {
+        // not served yet (a restarted operator whose caches start, or that has not read the watch yet): the rows
+        // shown may be out of date, so never look live; try again, less often each time
+        $('view-error').textContent = m.message;
+        setConnection('stale', 'not current');
+        const delay = Math.min(15000, 1000 * 2 ** state.subscribeRetry++);
+        const failed = state.subscription;
+        setTimeout(() => { if (state.current && state.subscription === failed) { loadWatches(); subscribe(state.rv); } }, delay);
       } else {
         $('view-error').textContent = m.message;
       }
       break;
+    case 'RESUMED': // the missed changes follow
+      state.subscribeRetry = 0;
+      $('view-error').textContent = '';
+      setConnection('live', 'live');
+      break;
     default:
-      break; // RESUMED: the missed changes follow
+      break;
   }
 }
 

@@ -348,7 +348,8 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    /** A port free on loopback now. */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }

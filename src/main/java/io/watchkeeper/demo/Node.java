@@ -201,7 +201,7 @@ public final class Node implements AutoCloseable {
                 eventBurst: 100
                 serializeImagePulls: false
                 volumeStatsAggPeriod: 10s
-                """.formatted(ControlPlane.POD_GATEWAY, freePort()));
+                """.formatted(ControlPlane.POD_GATEWAY, ControlPlane.freePort()));
         // The node's address is the pod bridge's gateway: the kubelet refuses a loopback one and then publishes no
         // address at all, and the API server needs one to reach it (kubectl logs, exec). Nothing outside the machine
         // reaches the bridge.
@@ -220,7 +220,7 @@ public final class Node implements AutoCloseable {
                 - schedulerName: %s
                 """.formatted(kubeconfig, schedulerName));
         spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--config", schedulerConfig.toString(),
-                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(freePort()), "--port", "0"));
+                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(ControlPlane.freePort()), "--port", "0"));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (!ready(admin)) {
@@ -248,7 +248,7 @@ public final class Node implements AutoCloseable {
                   min: 0
                   tcpEstablishedTimeout: 0s
                   tcpCloseWaitTimeout: 0s
-                """.formatted(kubeconfig, NAME, freePort(), freePort()));
+                """.formatted(kubeconfig, NAME, ControlPlane.freePort(), ControlPlane.freePort()));
         spawn("kube-proxy", List.of(bin.resolve("kube-proxy").toString(), "--config", proxyConfig.toString(), "--v=1"));
         String kubernetesService = null;
         while (kubernetesService == null || !kubernetesService.contains("default/kubernetes:https")) {
@@ -377,12 +377,6 @@ public final class Node implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 }

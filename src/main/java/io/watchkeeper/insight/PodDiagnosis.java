@@ -49,10 +49,10 @@ public final class PodDiagnosis {
 
     /** Diagnoses the pod as it is now; its restarts go into the history whatever the finding. */
     public Result diagnose(Pod pod) {
-        RestartHistory.Recent recent = restarts.observe(pod);
         PodStatus status = pod.getStatus() == null ? new PodStatus() : pod.getStatus();
         List<ContainerStatus> containers = new ArrayList<>(status.getInitContainerStatuses());
         containers.addAll(status.getContainerStatuses());
+        RestartHistory.Recent recent = restarts.observe(pod, containers);
 
         if ("Failed".equals(status.getPhase()) && PodProblem.EVICTED.equals(status.getReason())) {
             return found(PodProblem.EVICTED, "Evicted by the kubelet: " + orElse(status.getMessage(), "no message"));
@@ -157,7 +157,8 @@ public final class PodDiagnosis {
         return up.compareTo(recoveryGrace) < 0 ? Optional.of(recoveryGrace.minus(up)) : Optional.empty();
     }
 
-    private static Optional<Instant> instant(String timestamp) {
+    /** A Kubernetes timestamp, when it is one. */
+    static Optional<Instant> instant(String timestamp) {
         try {
             return timestamp == null ? Optional.empty() : Optional.of(OffsetDateTime.parse(timestamp).toInstant());
         } catch (java.time.format.DateTimeParseException e) {

@@ -70,8 +70,13 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     @Override
     public UpdateControl<Pod> reconcile(Pod pod, Context<Pod> context) {
         PodDiagnosis.Result result = diagnosis.diagnose(pod);
-        Optional<PodTransition> transition = store.recordPod(ResourceID.fromResource(pod), result.problem(), clock.instant());
+        ResourceID id = ResourceID.fromResource(pod);
+        Optional<PodTransition> transition = store.recordPod(id, result.problem(), clock.instant());
         transition.ifPresent(t -> report(pod, t));
+        if (context.getPrimaryCache().get(id).isEmpty()) {
+            // deleted while this ran: its delete callback may have come before the findings above were recorded
+            deleted(pod);
+        }
         UpdateControl<Pod> control = UpdateControl.noUpdate();
         return result.recheckAfter().map(control::rescheduleAfter).orElse(control);
     }

@@ -3,9 +3,7 @@ package io.watchkeeper.insight;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,13 +51,8 @@ public final class RestartHistory {
         return window;
     }
 
-    /** Takes in the pod's current restart counts and answers how many fall within the window. */
-    public Recent observe(Pod pod) {
-        List<ContainerStatus> containers = new ArrayList<>();
-        if (pod.getStatus() != null) {
-            containers.addAll(pod.getStatus().getInitContainerStatuses());
-            containers.addAll(pod.getStatus().getContainerStatuses());
-        }
+    /** Takes in the restart counts of the pod's {@code containers} (init ones too) and answers how many fall within the window. */
+    public Recent observe(Pod pod, List<ContainerStatus> containers) {
         int total = containers.stream().mapToInt(c -> c.getRestartCount() == null ? 0 : c.getRestartCount()).sum();
         String key = key(pod);
         Entry e = total > 0 ? pods.computeIfAbsent(key, k -> new Entry()) : pods.get(key);
@@ -100,18 +93,8 @@ public final class RestartHistory {
     }
 
     private static Optional<Instant> lastTermination(List<ContainerStatus> containers) {
-        Instant latest = null;
-        for (ContainerStatus c : containers) {
-            var last = c.getLastState() == null ? null : c.getLastState().getTerminated();
-            if (last != null && last.getFinishedAt() != null) {
-                try {
-                    Instant t = OffsetDateTime.parse(last.getFinishedAt()).toInstant();
-                    latest = latest == null || t.isAfter(latest) ? t : latest;
-                } catch (java.time.format.DateTimeParseException ignored) {
-                    // an unreadable time: dated when seen
-                }
-            }
-        }
-        return Optional.ofNullable(latest);
+        return containers.stream().map(c -> c.getLastState() == null ? null : c.getLastState().getTerminated())
+                .filter(java.util.Objects::nonNull).map(t -> PodDiagnosis.instant(t.getFinishedAt())).flatMap(Optional::stream)
+                .max(Instant::compareTo);
     }
 }

@@ -20,31 +20,35 @@ class RestartHistoryTest {
 
     @Test
     void shouldCountRestartsWithinTheWindowAndLetThemAgeOut() {
-        assertThat(history.observe(pod("a", 0, null))).isEqualTo(new RestartHistory.Recent(0, Optional.empty()));
+        assertThat(observe(pod("a", 0, null))).isEqualTo(new RestartHistory.Recent(0, Optional.empty()));
         // first seen with 3 restarts, the last 10 s ago: all three dated then (the kubelet says no more)
-        assertThat(history.observe(pod("a", 3, T0.minusSeconds(10))))
+        assertThat(observe(pod("a", 3, T0.minusSeconds(10))))
                 .isEqualTo(new RestartHistory.Recent(3, Optional.of(Duration.ofMinutes(60).minusSeconds(10))));
         clock.advance(Duration.ofMinutes(30));
-        assertThat(history.observe(pod("a", 5, clock.instant())).count()).isEqualTo(5);
-        assertThat(history.observe(pod("a", 5, clock.instant())).count()).as("seen again, nothing new").isEqualTo(5);
+        assertThat(observe(pod("a", 5, clock.instant())).count()).isEqualTo(5);
+        assertThat(observe(pod("a", 5, clock.instant())).count()).as("seen again, nothing new").isEqualTo(5);
         clock.advance(Duration.ofMinutes(31));
-        assertThat(history.observe(pod("a", 5, T0.plus(Duration.ofMinutes(30)))))
+        assertThat(observe(pod("a", 5, T0.plus(Duration.ofMinutes(30)))))
                 .isEqualTo(new RestartHistory.Recent(2, Optional.of(Duration.ofMinutes(29))));
         clock.advance(Duration.ofMinutes(30));
-        assertThat(history.observe(pod("a", 5, T0.plus(Duration.ofMinutes(30)))).count()).isZero();
+        assertThat(observe(pod("a", 5, T0.plus(Duration.ofMinutes(30)))).count()).isZero();
     }
 
     @Test
     void shouldNotCountRestartsThatEndedBeforeTheWindowWhenFirstSeen() {
-        assertThat(history.observe(pod("b", 40, T0.minus(Duration.ofHours(3)))).count()).isZero();
+        assertThat(observe(pod("b", 40, T0.minus(Duration.ofHours(3)))).count()).isZero();
     }
 
     @Test
     void shouldDateARestartWithoutATerminationTimeWhenSeenAndForgetDeletedPods() {
-        assertThat(history.observe(pod("c", 2, null))).isEqualTo(new RestartHistory.Recent(2, Optional.of(Duration.ofHours(1))));
+        assertThat(observe(pod("c", 2, null))).isEqualTo(new RestartHistory.Recent(2, Optional.of(Duration.ofHours(1))));
         history.forget(pod("c", 2, null));
         clock.advance(Duration.ofMinutes(10));
-        assertThat(history.observe(pod("c", 2, null)).untilFewer()).as("starts over").contains(Duration.ofHours(1));
+        assertThat(observe(pod("c", 2, null)).untilFewer()).as("starts over").contains(Duration.ofHours(1));
+    }
+
+    private RestartHistory.Recent observe(Pod pod) {
+        return history.observe(pod, pod.getStatus().getContainerStatuses());
     }
 
     private static Pod pod(String uid, int restarts, Instant lastFinished) {

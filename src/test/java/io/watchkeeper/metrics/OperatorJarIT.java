@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,6 +25,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.testing.OperatorJar;
+import io.watchkeeper.testing.Prometheus;
 import io.watchkeeper.testing.TestCluster;
 import io.watchkeeper.testing.Watches;
 
@@ -39,7 +39,6 @@ class OperatorJarIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static Process operator;
-    private static Process prometheus;
     private static int port;
     private static Path dir;
 
@@ -52,10 +51,8 @@ class OperatorJarIT {
 
     @AfterAll
     static void stop() {
-        for (Process p : new Process[] { operator, prometheus }) {
-            if (p != null) {
-                p.destroy();
-            }
+        if (operator != null) {
+            operator.destroy();
         }
     }
 
@@ -66,28 +63,24 @@ class OperatorJarIT {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Watches.ready(Watches.get(ns, "pods")))
                 .as("operator log: %s", log()).hasValueSatisfying(c -> assertThat(c.getStatus()).isEqualTo("True")));
 
-        int promPort = freePort();
-        Path config = Files.writeString(dir.resolve("prometheus.yml"), """
+        String config = """
                 global: { scrape_interval: 1s }
                 scrape_configs:
                   - job_name: watchkeeper
                     metrics_path: /q/metrics
                     static_configs: [ { targets: ["127.0.0.1:%d"] } ]
-                """.formatted(port));
-        prometheus = new ProcessBuilder("prometheus", "--config.file=" + config, "--storage.tsdb.path=" + dir.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile())
-                .start();
-
-        String base = "http://127.0.0.1:" + promPort + "/api/v1/query?query=";
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-            assertThat(value(base, "reconciliations_started_total{controller_name=\"resourcewatch\"}")).isPositive();
-            assertThat(value(base, "watchkeeper_informer_synced{resource=\"pods\",namespace=\"" + ns + "\"}")).isEqualTo(1.0);
-            assertThat(value(base, "watchkeeper_informers_active")).isGreaterThanOrEqualTo(2.0);
-            assertThat(value(base, "watchkeeper_build_info")).isEqualTo(1.0);
-            // Service insight runs in the jar: the API server's own Service has no selector
-            assertThat(value(base, "reconciliations_started_total{controller_name=\"service-insight\"}")).isPositive();
-            assertThat(value(base, "watchkeeper_services{namespace=\"default\",state=\"NoSelector\"}")).isEqualTo(1.0);
-        });
+                """.formatted(port);
+        try (Prometheus prometheus = Prometheus.start(dir, config)) {
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
+                assertThat(prometheus.value("reconciliations_started_total{controller_name=\"resourcewatch\"}")).isPositive();
+                assertThat(prometheus.value("watchkeeper_informer_synced{resource=\"pods\",namespace=\"" + ns + "\"}")).isEqualTo(1.0);
+                assertThat(prometheus.value("watchkeeper_informers_active")).isGreaterThanOrEqualTo(2.0);
+                assertThat(prometheus.value("watchkeeper_build_info")).isEqualTo(1.0);
+                // Service insight runs in the jar: the API server's own Service has no selector
+                assertThat(prometheus.value("reconciliations_started_total{controller_name=\"service-insight\"}")).isPositive();
+                assertThat(prometheus.value("watchkeeper_services{namespace=\"default\",state=\"NoSelector\"}")).isEqualTo(1.0);
+            });
+        }
     }
 
     @Test
@@ -203,13 +196,6 @@ class OperatorJarIT {
             demo.destroyForcibly();
             assertThat(stopped).as("the demo stops").isTrue();
         }
-    }
-
-    private static double value(String base, String query) throws Exception {
-        HttpResponse<String> r = get(base + URLEncoder.encode(query, StandardCharsets.UTF_8));
-        JsonNode result = JSON.readTree(r.body()).path("data").path("result");
-        assertThat(result.size()).as("%s -> %s", query, r.body()).isPositive();
-        return result.get(0).path("value").get(1).asDouble();
     }
 
     private static HttpResponse<String> get(String url) throws Exception {

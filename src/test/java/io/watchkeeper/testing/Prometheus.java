@@ -49,6 +49,15 @@ public final class Prometheus implements AutoCloseable {
         return JSON.readTree(r.body()).path("data").path("result");
     }
 
+    /** The value of the query's first result; fails when it has none. */
+    public double value(String promql) throws IOException, InterruptedException {
+        JsonNode result = query(promql);
+        if (result.isEmpty()) {
+            throw new AssertionError(promql + ": no result");
+        }
+        return result.get(0).path("value").get(1).asDouble();
+    }
+
     /** The scrape targets' state: {@code /api/v1/targets}. */
     public String targets() throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/targets")).timeout(Duration.ofSeconds(5))

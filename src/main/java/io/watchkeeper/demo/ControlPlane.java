@@ -2,7 +2,6 @@ package io.watchkeeper.demo;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +54,7 @@ public final class ControlPlane implements AutoCloseable {
     public static final String POD_GATEWAY = "10.88.0.1";
 
     private final Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private final Map<Process, String> processes = new LinkedHashMap<>();
     private List<String> apiServerCommand;
     private Process apiServer;
     private final int apiPort;
@@ -93,10 +93,10 @@ public final class ControlPlane implements AutoCloseable {
                     + ": run src/testbed/install-testbed.sh (it builds them once and caches them)");
         }
         Path dir = Files.createTempDirectory("watchkeeper-control-plane-");
-        int etcdPort = freePort();
-        int etcdPeerPort = freePort();
-        int apiPort = freePort();
-        int kcmPort = freePort();
+        int etcdPort = Ports.free();
+        int etcdPeerPort = Ports.free();
+        int apiPort = Ports.free();
+        int kcmPort = Ports.free();
         Path auditLog = audit ? dir.resolve("audit.log") : null;
         ControlPlane cp = new ControlPlane(dir, apiPort, auditLog);
         try {
@@ -253,7 +253,7 @@ public final class ControlPlane implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile()));
         pb.environment().putAll(env);
         Process p = pb.start();
-        processes.add(p);
+        processes.put(p, name);
         return p;
     }
 
@@ -268,12 +268,7 @@ public final class ControlPlane implements AutoCloseable {
         Instant deadline = Instant.now().plusSeconds(60);
         String last = "no answer";
         while (Instant.now().isBefore(deadline)) {
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new IOException("A control plane process exited early (" + p.info().command().orElse("?")
-                            + "); see the logs in " + dir);
-                }
-            }
+            checkAlive(processes, dir);
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + path))
                         .header("Authorization", "Bearer " + ADMIN.token()).timeout(Duration.ofSeconds(2)).build(),
@@ -309,10 +304,34 @@ public final class ControlPlane implements AutoCloseable {
         stop(processes);
     }
 
+    /**
+     * Fails, naming the process and quoting the end of its log, when one of {@code processes} (each logging to
+     * {@code dir/<name>.log}) has exited.
+     */
+    static void checkAlive(Map<Process, String> processes, Path dir) throws IOException {
+        for (Map.Entry<Process, String> p : processes.entrySet()) {
+            if (!p.getKey().isAlive()) {
+                Path log = dir.resolve(p.getValue() + ".log");
+                throw new IOException(p.getValue() + " exited early with status " + p.getKey().exitValue() + "; the end of " + log
+                        + ":\n" + tail(log, 15));
+            }
+        }
+    }
+
+    private static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e + ")";
+        }
+    }
+
     /** Stops {@code processes}, last started first: SIGTERM, and SIGKILL for any still running 10 s later. */
-    public static void stop(List<Process> processes) {
-        for (int i = processes.size() - 1; i >= 0; i--) {
-            Process p = processes.get(i);
+    static void stop(Map<Process, String> processes) {
+        List<Process> started = new ArrayList<>(processes.keySet());
+        for (int i = started.size() - 1; i >= 0; i--) {
+            Process p = started.get(i);
             p.destroy();
             try {
                 if (!p.waitFor(10, TimeUnit.SECONDS)) {
@@ -345,13 +364,6 @@ public final class ControlPlane implements AutoCloseable {
             Files.writeString(file, pem);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** A port free on loopback now. */
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
         }
     }
 

@@ -45,7 +45,7 @@ public final class Node implements AutoCloseable {
             "net/ipv4/conf/all/route_localnet");
 
     private final Path dir;
-    private final List<Process> processes = new ArrayList<>();
+    private final Map<Process, String> processes = new LinkedHashMap<>();
     private final Map<String, String> savedSysctls = new LinkedHashMap<>();
 
     private Node(Path dir) {
@@ -126,7 +126,7 @@ public final class Node implements AutoCloseable {
 
     private void launch(ControlPlane controlPlane, KubernetesClient admin, String schedulerName) throws IOException {
         for (String s : SYSCTLS) {
-            savedSysctls.put(s, Files.readString(Path.of("/proc/sys", s)).trim());
+            savedSysctls.put(s, ProcFiles.read(Path.of("/proc/sys", s)));
         }
         // what stop() runs to clean up after the processes: in the jar, so the demo has it outside a checkout too
         try (var in = Node.class.getResourceAsStream("stop-node.sh")) {
@@ -201,7 +201,7 @@ public final class Node implements AutoCloseable {
                 eventBurst: 100
                 serializeImagePulls: false
                 volumeStatsAggPeriod: 10s
-                """.formatted(ControlPlane.POD_GATEWAY, ControlPlane.freePort()));
+                """.formatted(ControlPlane.POD_GATEWAY, Ports.free()));
         // The node's address is the pod bridge's gateway: the kubelet refuses a loopback one and then publishes no
         // address at all, and the API server needs one to reach it (kubectl logs, exec). Nothing outside the machine
         // reaches the bridge.
@@ -220,7 +220,7 @@ public final class Node implements AutoCloseable {
                 - schedulerName: %s
                 """.formatted(kubeconfig, schedulerName));
         spawn("kube-scheduler", List.of(bin.resolve("kube-scheduler").toString(), "--config", schedulerConfig.toString(),
-                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(ControlPlane.freePort()), "--port", "0"));
+                "--bind-address", "127.0.0.1", "--secure-port", String.valueOf(Ports.free()), "--port", "0"));
 
         long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
         while (!ready(admin)) {
@@ -248,7 +248,7 @@ public final class Node implements AutoCloseable {
                   min: 0
                   tcpEstablishedTimeout: 0s
                   tcpCloseWaitTimeout: 0s
-                """.formatted(kubeconfig, NAME, ControlPlane.freePort(), ControlPlane.freePort()));
+                """.formatted(kubeconfig, NAME, Ports.free(), Ports.free()));
         spawn("kube-proxy", List.of(bin.resolve("kube-proxy").toString(), "--config", proxyConfig.toString(), "--v=1"));
         String kubernetesService = null;
         while (kubernetesService == null || !kubernetesService.contains("default/kubernetes:https")) {
@@ -320,8 +320,8 @@ public final class Node implements AutoCloseable {
     }
 
     private void spawn(String name, List<String> command) throws IOException {
-        processes.add(new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start());
+        processes.put(new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(name + ".log").toFile())).start(), name);
     }
 
     private void run(List<String> command) throws IOException {
@@ -363,11 +363,7 @@ public final class Node implements AutoCloseable {
     }
 
     private void checkAlive() throws IOException {
-        for (Process p : processes) {
-            if (!p.isAlive()) {
-                throw new IOException("A node process exited early (" + p.info().command().orElse("?") + "); see the logs in " + dir);
-            }
-        }
+        ControlPlane.checkAlive(processes, dir);
     }
 
     /** Polling processes we started and the API server's view of them; there is no event to wait on. */

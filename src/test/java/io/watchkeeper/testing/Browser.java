@@ -1,7 +1,6 @@
 package io.watchkeeper.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,10 +30,7 @@ public final class Browser implements AutoCloseable {
     private final String session;
 
     public Browser(Path workDir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = io.watchkeeper.demo.Ports.free();
         driver = new ProcessBuilder("chromedriver", "--port=" + port, "--allowed-ips=127.0.0.1").redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("chromedriver.log").toFile()).start();
         base = "http://127.0.0.1:" + port;

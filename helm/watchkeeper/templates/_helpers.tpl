@@ -59,5 +59,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   verbs: [list, watch]
 - apiGroups: [""]
   resources: [events]
-  verbs: [create, patch]
+  verbs: [list, watch, create, update]
+{{- end }}
+
+{{/* The Lease the replicas elect their leader through. */}}
+{{- define "watchkeeper.leaseName" -}}
+{{ .Release.Name }}-leader
 {{- end }}

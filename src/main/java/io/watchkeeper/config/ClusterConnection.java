@@ -47,7 +47,7 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
             halt();
         }
         if (config.startupCheck()) {
-            check(c, config.insight());
+            check(c, config.insight(), config.leaderElection());
         }
     }
 
@@ -57,13 +57,14 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
         return inCluster || (c.getMasterUrl() != null && !c.getMasterUrl().startsWith(IN_CLUSTER_DEFAULT));
     }
 
-    private static void check(Config c, WatchkeeperConfig.Insight insight) {
+    private static void check(Config c, WatchkeeperConfig.Insight insight, WatchkeeperConfig.LeaderElection leaderElection) {
         Config probe = new io.fabric8.kubernetes.client.ConfigBuilder(c).withRequestTimeout(5000).withConnectionTimeout(5000)
                 .withRequestRetryBackoffLimit(0).build();
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(probe).build()) {
             client.getKubernetesVersion();
             checkCrds(client);
             checkInsightRights(client, insight, c.getNamespace());
+            checkLeaseRights(client, leaderElection, c.getNamespace());
         } catch (RuntimeException e) {
             String why = rootMessage(e);
             String where = configured(c) ? c.getMasterUrl() : "no cluster configured (tried " + IN_CLUSTER_DEFAULT + ")";
@@ -105,14 +106,12 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
             halt();
             return;
         }
-        java.util.List<String> resources = insight.services().enabled() ? java.util.List.of("pods", "services") : java.util.List.of("pods");
+        java.util.List<String> resources = insight.services().enabled() ? java.util.List.of("pods", "services", "events")
+                : java.util.List.of("pods", "events");
         for (String ns : namespaces.isEmpty() ? java.util.Set.of("") : namespaces) {
             for (String resource : resources) {
                 for (String verb : java.util.List.of("list", "watch")) {
-                    var review = client.resource(new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
-                            .withNewSpec().withNewResourceAttributes().withVerb(verb).withResource(resource)
-                            .withNamespace(ns.isEmpty() ? null : ns).endResourceAttributes().endSpec().build()).create();
-                    if (review.getStatus() == null || !Boolean.TRUE.equals(review.getStatus().getAllowed())) {
+                    if (!allowed(client, "", resource, verb, ns.isEmpty() ? null : ns, null)) {
                         LOG.errorf("The operator may not %s %s %s, which Pod and Service insight need. Grant it (the chart's and "
                                 + "kubernetes/'s insight role does), point watchkeeper.insight.namespaces where it may, or turn insight "
                                 + "off (watchkeeper.insight.pods.enabled=false, watchkeeper.insight.services.enabled=false).",
@@ -122,6 +121,37 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
                 }
             }
         }
+    }
+
+    /**
+     * JOSDK checks the Lease rights too, but stops with a stack trace: say instead, in one line, which right is missing.
+     * Only where JOSDK elects a leader: the packaged operator ({@code prod}).
+     */
+    private static void checkLeaseRights(KubernetesClient client, WatchkeeperConfig.LeaderElection le, String ownNamespace) {
+        if (!le.enabled() || io.quarkus.runtime.LaunchMode.current() != io.quarkus.runtime.LaunchMode.NORMAL) {
+            return;
+        }
+        String ns = leaseNamespace(le, ownNamespace);
+        for (String verb : java.util.List.of("get", "update", "patch", "create")) {
+            if (!allowed(client, "coordination.k8s.io", "leases", verb, ns, "create".equals(verb) ? null : le.leaseName())) {
+                LOG.errorf("The operator may not %s the Lease %s/%s it elects its leader through. Grant it (the chart's and kubernetes/'s "
+                        + "leader-election role does), point watchkeeper.leader-election.lease-namespace where it may, or, with one "
+                        + "replica only, set watchkeeper.leader-election.enabled=false.", verb, ns, le.leaseName());
+                halt();
+            }
+        }
+    }
+
+    /** The Lease's namespace: the configured one, else the client's (a pod's own namespace), else {@code default}. */
+    public static String leaseNamespace(WatchkeeperConfig.LeaderElection config, String clientNamespace) {
+        return config.leaseNamespace().orElse(clientNamespace == null || clientNamespace.isBlank() ? "default" : clientNamespace);
+    }
+
+    private static boolean allowed(KubernetesClient client, String group, String resource, String verb, String namespace, String name) {
+        var review = client.resource(new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder()
+                .withNewSpec().withNewResourceAttributes().withGroup(group).withVerb(verb).withResource(resource)
+                .withNamespace(namespace).withName(name).endResourceAttributes().endSpec().build()).create();
+        return review.getStatus() != null && Boolean.TRUE.equals(review.getStatus().getAllowed());
     }
 
     /** Exits before the operator starts its informers: halt, not exit, as shutdown hooks would wait for start-up. */

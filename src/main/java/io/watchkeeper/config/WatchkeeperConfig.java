@@ -28,6 +28,8 @@ public interface WatchkeeperConfig {
 
     Watches watches();
 
+    LeaderElection leaderElection();
+
     /** Check at start-up that the API server answers, and say in one line what to set when it does not. */
     @WithDefault("true")
     boolean startupCheck();
@@ -192,6 +194,38 @@ public interface WatchkeeperConfig {
          */
         @WithDefault("10")
         int informersPerNamespace();
+    }
+
+    /**
+     * Replicas elect one leader through a {@code coordination.k8s.io} Lease (the Java Operator SDK's leader election):
+     * only the leader writes watch status and Events; every replica serves reads and streams from its own caches.
+     * Active in the packaged operator (the {@code prod} profile), not in dev mode.
+     */
+    interface LeaderElection {
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The Lease's name. */
+        @WithDefault("watchkeeper-leader")
+        String leaseName();
+
+        /** The Lease's namespace; by default the operator's own (in a pod, its namespace; else the kubeconfig's). */
+        Optional<String> leaseNamespace();
+
+        /** How long a leader that stops renewing (it crashed, or cannot reach the API server) keeps the Lease. */
+        @WithDefault("15s")
+        Duration leaseDuration();
+
+        /** How long a leader keeps trying to renew before it gives up leading (and exits, so that it restarts as a follower). */
+        @WithDefault("10s")
+        Duration renewDeadline();
+
+        /**
+         * How often the leader renews and followers try to acquire (followers wait between one and 2.2 times this). A
+         * leader that stops gracefully releases the Lease, so a follower takes over within this.
+         */
+        @WithDefault("500ms")
+        Duration retryPeriod();
     }
 
     interface Demo {

@@ -1,12 +1,7 @@
 package io.watchkeeper.insight;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.time.temporal.ChronoUnit;
-import java.util.HexFormat;
-import java.util.Map;
+import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -14,100 +9,93 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.watchkeeper.leader.Leadership;
 
 /**
  * Writes the insight reconcilers' Kubernetes Events (core/v1, so {@code kubectl describe} and {@code kubectl get events}
- * show them). Called on transitions only. An Event's name is derived from the object's uid and the reason, so the same
- * transition seen again (after an operator restart, or a problem that comes back) updates one Event (its last
- * timestamp, message and count) instead of adding another, and nothing needs to be read first: create, and on 409
- * patch.
+ * show them), one per transition, exactly: what was recorded last is read from an informer on Watchkeeper's own Events
+ * ({@code source=watchkeeper}, one per reconciler, in insight's namespaces), never from memory and never by GET, so a
+ * restarted operator or a new leader continues each Event's {@code count} and records, once, what changed while no
+ * leader ran ({@link EventLedger}). A write that finds its Event changed meanwhile (another replica wrote it, or the
+ * cache had not caught up) fails with 409 and the reconciler looks again; writes go through JOSDK, which keeps the
+ * written Event in the informer's cache so the next reconcile sees it at once. Only the leader writes.
  */
 @ApplicationScoped
 public class InsightEvents {
 
     private static final Logger LOG = Logger.getLogger(InsightEvents.class);
-    static final String COMPONENT = "watchkeeper";
 
-    private final KubernetesClient client;
     private final InsightMetrics metrics;
+    private final Leadership leadership;
     private final Clock clock;
-    private final Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
-    public InsightEvents(KubernetesClient client, InsightMetrics metrics) {
-        this(client, metrics, Clock.systemUTC());
+    public InsightEvents(InsightMetrics metrics, Leadership leadership) {
+        this(metrics, leadership, Clock.systemUTC());
     }
 
-    InsightEvents(KubernetesClient client, InsightMetrics metrics, Clock clock) {
-        this.client = client;
+    InsightEvents(InsightMetrics metrics, Leadership leadership, Clock clock) {
         this.metrics = metrics;
+        this.leadership = leadership;
         this.clock = clock;
     }
 
-    public void warning(HasMetadata about, String reason, String message) {
-        write(about, "Warning", reason, message);
+    /** The informer on Watchkeeper's Events about objects of {@code kind}, in the controller's namespaces. */
+    static <P extends HasMetadata> InformerEventSource<Event, P> eventSource(String kind, Class<P> primary, EventSourceContext<P> context) {
+        var config = InformerEventSourceConfiguration.from(Event.class, primary).withName(kind.toLowerCase() + "-events")
+                .withNamespacesInheritedFromController()
+                .withFieldSelector(new FieldSelector(new FieldSelector.Field("source", EventLedger.COMPONENT),
+                        new FieldSelector.Field("involvedObject.kind", kind)))
+                .withSecondaryToPrimaryMapper(e -> e.getInvolvedObject() == null ? Set.of()
+                        : Set.of(new ResourceID(e.getInvolvedObject().getName(), e.getInvolvedObject().getNamespace())))
+                .build();
+        return new InformerEventSource<>(config, context);
     }
 
-    public void normal(HasMetadata about, String reason, String message) {
-        write(about, "Normal", reason, message);
+    /** What Watchkeeper has recorded about {@code about}, from the Event informer of the reconcile's context. */
+    <P extends HasMetadata> EventLedger ledger(P about, Context<P> context) {
+        return new EventLedger(about, context.getSecondaryResources(Event.class));
     }
 
-    private void write(HasMetadata about, String type, String reason, String message) {
+    /**
+     * Records a transition of {@code about} to {@code reason}, on the leader.
+     *
+     * @return whether it was written
+     * @throws KubernetesClientException 409, when the Event changed since it was read: reconcile again
+     */
+    <P extends HasMetadata> boolean write(EventLedger ledger, P about, String type, String reason, String message, Context<P> context,
+            InformerEventSource<Event, P> source) {
+        if (!leadership.isLeader()) {
+            return false;
+        }
+        Event event = ledger.next(type, reason, message, clock.instant());
         String ns = about.getMetadata().getNamespace();
-        String name = eventName(about, reason);
-        String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
-        int count = counts.merge(about.getMetadata().getUid() + "/" + reason, 1, Integer::sum);
-        Event event = new EventBuilder().withNewMetadata().withName(name).withNamespace(ns)
-                .addToLabels("app.kubernetes.io/managed-by", COMPONENT).endMetadata()
-                .withNewInvolvedObject().withApiVersion(about.getApiVersion()).withKind(about.getKind()).withName(about.getMetadata().getName())
-                .withNamespace(ns).withUid(about.getMetadata().getUid()).withResourceVersion(about.getMetadata().getResourceVersion()).endInvolvedObject()
-                .withType(type).withReason(reason).withMessage(message).withFirstTimestamp(now).withLastTimestamp(now).withCount(count)
-                .withNewSource().withComponent(COMPONENT).endSource().withReportingComponent(COMPONENT).build();
         try {
-            try {
-                client.v1().events().inNamespace(ns).resource(event).create();
-            } catch (KubernetesClientException e) {
-                if (e.getCode() != 409) {
-                    throw e;
-                }
-                // The same transition was reported before (by this process or an earlier one): update that Event.
-                Map<String, Object> patch = Map.of("type", type, "message", message, "lastTimestamp", now, "count", Math.max(count, 2));
-                // on resource(event), not withName(name): fabric8 would GET the Event first to find what to patch
-                client.v1().events().inNamespace(ns).resource(event)
-                        .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+            if (EventLedger.exists(event)) {
+                context.resourceOperations().update(event, source);
+            } else {
+                context.resourceOperations().create(event, source);
             }
-            LOG.infof("%s %s/%s: %s %s", about.getKind(), ns, about.getMetadata().getName(), type, reason);
+            LOG.infof("%s %s/%s: %s %s (count %d)", about.getKind(), ns, about.getMetadata().getName(), type, reason, event.getCount());
+            return true;
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                LOG.debugf("The %s Event of %s %s/%s changed meanwhile; looking again", reason, about.getKind(), ns,
+                        about.getMetadata().getName());
+                throw e;
+            }
             metrics.eventFailed(about.getKind());
-            LOG.warnf("Could not write the %s Event for %s %s/%s (HTTP %d): %s. May the operator create and patch events there?",
+            LOG.warnf("Could not write the %s Event for %s %s/%s (HTTP %d): %s. May the operator create and update events there?",
                     reason, about.getKind(), ns, about.getMetadata().getName(), e.getCode(), e.getMessage());
+            return false;
         }
-    }
-
-    /** {@code <object name>.<16 hex digits of sha-256(uid/reason)>}, within the 253 characters a name may have. */
-    static String eventName(HasMetadata about, String reason) {
-        String base = about.getMetadata().getName();
-        if (base.length() > 200) {
-            base = base.substring(0, 200);
-        }
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((about.getMetadata().getUid() + "/" + reason).getBytes(StandardCharsets.UTF_8));
-            return base + "." + HexFormat.of().formatHex(digest, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Forgets the counts kept for an object that is gone. */
-    void forget(HasMetadata about) {
-        String prefix = about.getMetadata().getUid() + "/";
-        counts.keySet().removeIf(k -> k.startsWith(prefix));
     }
 }

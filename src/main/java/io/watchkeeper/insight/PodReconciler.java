@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import jakarta.inject.Inject;
 
+import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.ControllerConfigurationOverrider;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -14,20 +15,25 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.quarkiverse.operatorsdk.runtime.api.ConfigurableReconciler;
 import io.quarkus.arc.lookup.LookupIfProperty;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.informer.CacheTransform;
 import io.watchkeeper.informer.ControllerInformerBridge;
 import io.watchkeeper.informer.InformerHub;
-import io.watchkeeper.insight.InsightStore.PodTransition;
+import io.watchkeeper.leader.FollowerShadow;
+import io.watchkeeper.leader.Leadership;
 
 /**
  * Pod insight: judges every pod in scope ({@link PodDiagnosis}) when it changes, keeps the finding in the
- * {@link InsightStore}, and on a transition into, between or out of problems writes one Kubernetes Event on the pod and
- * counts it. A pod that keeps crash-looping stays in its problem: no Event per restart. Reads nothing from the API
- * server: the pod comes from the controller's informer, which the hub shares with every other consumer of the same
- * question ({@link ControllerInformerBridge}). Writes nothing to pods.
+ * {@link InsightStore}, and makes the pod's Watchkeeper Events say its latest transition: one Warning Event on entering
+ * or changing a problem, one {@code Normal Recovered} on leaving it, each counted ({@link InsightEvents}). A pod that
+ * keeps crash-looping stays in its problem: no Event per restart. Reads nothing from the API server: the pod comes from
+ * the controller's informer, which the hub shares with every other consumer of the same question
+ * ({@link ControllerInformerBridge}), and earlier Events from an informer on Watchkeeper's Events. Writes nothing to
+ * pods. Under leader election a follower judges too ({@link FollowerShadow}), so its insight reads answer the same,
+ * and writes nothing.
  */
 @ControllerConfiguration(name = PodReconciler.NAME, generationAwareEventProcessing = false)
 @LookupIfProperty(name = "watchkeeper.insight.pods.enabled", stringValue = "true", lookupIfMissing = true)
@@ -41,17 +47,20 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     private final InsightStore store;
     private final InsightEvents events;
     private final InsightMetrics metrics;
+    private final Leadership leadership;
     private final PodDiagnosis diagnosis;
     private final Clock clock = Clock.systemUTC();
+    private InformerEventSource<Event, Pod> recorded;
 
     @Inject
     public PodReconciler(InformerHub hub, InsightScope scope, InsightStore store, InsightEvents events, InsightMetrics metrics,
-            WatchkeeperConfig config) {
+            Leadership leadership, WatchkeeperConfig config) {
         this.hub = hub;
         this.scope = scope;
         this.store = store;
         this.events = events;
         this.metrics = metrics;
+        this.leadership = leadership;
         this.diagnosis = new PodDiagnosis(clock, config.insight().pods().pendingThreshold(), config.insight().pods().restartThreshold(),
                 config.insight().pods().recoveryGrace(), new RestartHistory(clock, config.insight().pods().restartWindow()));
     }
@@ -64,31 +73,48 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
 
     @Override
     public List<EventSource<?, Pod>> prepareEventSources(EventSourceContext<Pod> context) {
-        return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.PODS), context, this::deleted));
+        recorded = InsightEvents.eventSource("Pod", Pod.class, context);
+        return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.PODS), context, this::deleted), recorded,
+                new FollowerShadow<>(NAME, leadership, context, pod -> judge(pod, true).recheckAfter(), pod -> {
+                    // the bridge forgets deleted pods, on every replica
+                }));
     }
 
     @Override
     public UpdateControl<Pod> reconcile(Pod pod, Context<Pod> context) {
-        PodDiagnosis.Result result = diagnosis.diagnose(pod);
         ResourceID id = ResourceID.fromResource(pod);
-        Optional<PodTransition> transition = store.recordPod(id, result.problem(), clock.instant());
-        transition.ifPresent(t -> report(pod, t));
-        if (context.getPrimaryCache().get(id).isEmpty()) {
-            // deleted while this ran: its delete callback may have come before the findings above were recorded
-            deleted(pod);
+        PodDiagnosis.Result result = judge(pod, context.getPrimaryCache().get(id).isPresent());
+        if (context.getPrimaryCache().get(id).isPresent()) {
+            record(pod, result.problem(), context);
         }
         UpdateControl<Pod> control = UpdateControl.noUpdate();
         return result.recheckAfter().map(control::rescheduleAfter).orElse(control);
     }
 
-    private void report(Pod pod, PodTransition t) {
+    /** Diagnoses the pod and keeps the finding: the reconcile's work without writes, which a follower does too. */
+    private PodDiagnosis.Result judge(Pod pod, boolean stillThere) {
+        PodDiagnosis.Result result = diagnosis.diagnose(pod);
+        store.recordPod(ResourceID.fromResource(pod), result.problem(), clock.instant());
+        if (!stillThere) {
+            // deleted while this ran: its delete callback may have come before the findings above were recorded
+            deleted(pod);
+        }
+        return result;
+    }
+
+    /** Writes the Event of the pod's transition, if its Events do not say where it is now. */
+    private void record(Pod pod, Optional<PodProblem> problem, Context<Pod> context) {
+        EventLedger ledger = events.ledger(pod, context);
+        Optional<String> last = ledger.latestReason();
         String ns = pod.getMetadata().getNamespace();
-        if (t.after() != null) {
-            metrics.podTransition(ns, t.after().reason());
-            events.warning(pod, t.after().reason(), t.after().message());
-        } else {
-            metrics.podTransition(ns, PodProblem.RECOVERED);
-            events.normal(pod, PodProblem.RECOVERED, "No longer " + t.before().reason() + ".");
+        if (problem.isPresent() && !last.equals(Optional.of(problem.get().reason()))) {
+            if (events.write(ledger, pod, "Warning", problem.get().reason(), problem.get().message(), context, recorded)) {
+                metrics.podTransition(ns, problem.get().reason());
+            }
+        } else if (problem.isEmpty() && last.isPresent() && !last.get().equals(PodProblem.RECOVERED)) {
+            if (events.write(ledger, pod, "Normal", PodProblem.RECOVERED, "No longer " + last.get() + ".", context, recorded)) {
+                metrics.podTransition(ns, PodProblem.RECOVERED);
+            }
         }
     }
 
@@ -96,6 +122,5 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     private void deleted(Pod pod) {
         store.forgetPod(ResourceID.fromResource(pod));
         diagnosis.forget(pod);
-        events.forget(pod);
     }
 }

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -34,16 +35,20 @@ class PodToServiceMapper extends AbstractEventSource<Void, Service> implements I
     private final InsightScope scope;
     private final boolean podControllerShares;
     private final IndexerResourceCache<Service> services;
+    private final Consumer<ResourceID> alsoTell;
 
     /**
      * @param podControllerShares whether the Pod reconciler runs (then its informer is followed, not duplicated)
+     * @param alsoTell            told about each affected Service too (a follower's shadow judges it)
      */
-    PodToServiceMapper(InformerHub hub, InsightScope scope, boolean podControllerShares, EventSourceContext<Service> context) {
+    PodToServiceMapper(InformerHub hub, InsightScope scope, boolean podControllerShares, EventSourceContext<Service> context,
+            Consumer<ResourceID> alsoTell) {
         super(Void.class, "service-insight-pods");
         this.hub = hub;
         this.scope = scope;
         this.podControllerShares = podControllerShares;
         this.services = context.getPrimaryCache();
+        this.alsoTell = alsoTell;
         services.addIndexers(Map.of(SELECTOR_INDEX, PodToServiceMapper::selectorEntries));
     }
 
@@ -87,7 +92,7 @@ class PodToServiceMapper extends AbstractEventSource<Void, Service> implements I
         Set<ResourceID> affected = new HashSet<>();
         affected.addAll(matching(previous));
         affected.addAll(matching(current));
-        affected.forEach(id -> getEventHandler().handleEvent(new Event(id)));
+        affected.forEach(this::tell);
     }
 
     /** The Services whose whole selector the pod's labels satisfy. */
@@ -115,6 +120,11 @@ class PodToServiceMapper extends AbstractEventSource<Void, Service> implements I
             return;
         }
         Function<Service, Boolean> covered = s -> key.allNamespaces() || key.namespace().equals(s.getMetadata().getNamespace());
-        services.list(s -> covered.apply(s)).forEach(s -> getEventHandler().handleEvent(new Event(ResourceID.fromResource(s))));
+        services.list(s -> covered.apply(s)).forEach(s -> tell(ResourceID.fromResource(s)));
+    }
+
+    private void tell(ResourceID service) {
+        getEventHandler().handleEvent(new Event(service));
+        alsoTell.accept(service);
     }
 }

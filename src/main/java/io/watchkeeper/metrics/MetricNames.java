@@ -19,6 +19,7 @@ public final class MetricNames {
     public static final String INFORMER_LAST_EVENT = "watchkeeper.informer.last.event.timestamp.seconds";
     public static final String CACHE_READS = "watchkeeper.cache.reads";
     public static final String BUILD_INFO = "watchkeeper.build.info";
+    public static final String LEADER = "watchkeeper.leader";
     public static final String POD_PROBLEMS = "watchkeeper.pod.problems";
     public static final String POD_PROBLEM_TRANSITIONS = "watchkeeper.pod.problem.transitions";
     public static final String SERVICE_SELECTED_PODS = "watchkeeper.service.selected.pods";

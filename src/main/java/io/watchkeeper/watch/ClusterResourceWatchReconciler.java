@@ -16,10 +16,14 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
 import io.watchkeeper.informer.HubEventSource;
+import io.watchkeeper.informer.InformerListener;
+import io.watchkeeper.leader.FollowerShadow;
+import io.watchkeeper.leader.Leadership;
 
 /**
  * Reconciles {@link ClusterResourceWatch}: one shared informer per listed namespace, or one for all namespaces when
- * the list is empty. Deletion releases them.
+ * the list is empty. Deletion releases them. A follower subscribes the same way and writes nothing
+ * ({@link ResourceWatchReconciler}).
  */
 @ControllerConfiguration(name = ClusterResourceWatchReconciler.NAME)
 public class ClusterResourceWatchReconciler implements Reconciler<ClusterResourceWatch>, Cleaner<ClusterResourceWatch> {
@@ -28,24 +32,37 @@ public class ClusterResourceWatchReconciler implements Reconciler<ClusterResourc
     private static final String PREFIX = "ClusterResourceWatch/";
 
     private final WatchReconciliation reconciliation;
+    private final Leadership leadership;
+    private FollowerShadow<ClusterResourceWatch> shadow;
+    /** The hub tells the reconciler (on the leader) and the shadow (on a follower) when a watch's informer changes state. */
+    private final InformerListener informerChanges = (consumerId, key) -> {
+        this.hubEvents.onStateChange(consumerId, key);
+        primaryOf(consumerId).filter(id -> shadow != null).ifPresent(id -> shadow.trigger(id));
+    };
     private final HubEventSource<ClusterResourceWatch> hubEvents = new HubEventSource<>("informer-hub",
             ClusterResourceWatchReconciler::primaryOf);
 
     @Inject
-    public ClusterResourceWatchReconciler(WatchReconciliation reconciliation) {
+    public ClusterResourceWatchReconciler(WatchReconciliation reconciliation, Leadership leadership) {
         this.reconciliation = reconciliation;
+        this.leadership = leadership;
     }
 
     @Override
     public List<EventSource<?, ClusterResourceWatch>> prepareEventSources(EventSourceContext<ClusterResourceWatch> context) {
-        return List.of(hubEvents);
+        shadow = new FollowerShadow<>(NAME, leadership, context, watch -> FollowerShadow.recheckOf(reconcile(watch)),
+                watch -> reconciliation.deleted(consumerId(watch)));
+        return List.of(hubEvents, shadow);
     }
 
     @Override
     public UpdateControl<ClusterResourceWatch> reconcile(ClusterResourceWatch watch, Context<ClusterResourceWatch> context) {
-        String id = consumerId(watch);
+        return reconcile(watch);
+    }
+
+    private UpdateControl<ClusterResourceWatch> reconcile(ClusterResourceWatch watch) {
         List<String> namespaces = watch.getSpec() == null ? List.of() : watch.getSpec().getNamespaces();
-        return reconciliation.reconcile(watch, id, namespaces, hubEvents);
+        return reconciliation.reconcile(watch, consumerId(watch), namespaces, informerChanges);
     }
 
     /**

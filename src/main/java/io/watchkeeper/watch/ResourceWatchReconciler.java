@@ -16,10 +16,14 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.watchkeeper.api.v1alpha1.ResourceWatch;
 import io.watchkeeper.informer.HubEventSource;
+import io.watchkeeper.informer.InformerListener;
+import io.watchkeeper.leader.FollowerShadow;
+import io.watchkeeper.leader.Leadership;
 
 /**
  * Reconciles {@link ResourceWatch}: subscribes it to the shared informer for its question, in its own namespace only,
- * and keeps its status. Deletion releases the informer.
+ * and keeps its status. Deletion releases the informer. Under leader election the leader does all that; a follower
+ * subscribes the same way (its {@link FollowerShadow}), so that it serves the watch too, and writes nothing.
  */
 @ControllerConfiguration(name = ResourceWatchReconciler.NAME)
 public class ResourceWatchReconciler implements Reconciler<ResourceWatch>, Cleaner<ResourceWatch> {
@@ -28,22 +32,35 @@ public class ResourceWatchReconciler implements Reconciler<ResourceWatch>, Clean
     static final String PREFIX = "ResourceWatch/";
 
     private final WatchReconciliation reconciliation;
+    private final Leadership leadership;
+    private FollowerShadow<ResourceWatch> shadow;
+    /** The hub tells the reconciler (on the leader) and the shadow (on a follower) when a watch's informer changes state. */
+    private final InformerListener informerChanges = (consumerId, key) -> {
+        this.hubEvents.onStateChange(consumerId, key);
+        primaryOf(consumerId).filter(id -> shadow != null).ifPresent(id -> shadow.trigger(id));
+    };
     private final HubEventSource<ResourceWatch> hubEvents = new HubEventSource<>("informer-hub", ResourceWatchReconciler::primaryOf);
 
     @Inject
-    public ResourceWatchReconciler(WatchReconciliation reconciliation) {
+    public ResourceWatchReconciler(WatchReconciliation reconciliation, Leadership leadership) {
         this.reconciliation = reconciliation;
+        this.leadership = leadership;
     }
 
     @Override
     public List<EventSource<?, ResourceWatch>> prepareEventSources(EventSourceContext<ResourceWatch> context) {
-        return List.of(hubEvents);
+        shadow = new FollowerShadow<>(NAME, leadership, context, watch -> FollowerShadow.recheckOf(reconcile(watch)),
+                watch -> reconciliation.deleted(consumerId(watch)));
+        return List.of(hubEvents, shadow);
     }
 
     @Override
     public UpdateControl<ResourceWatch> reconcile(ResourceWatch watch, Context<ResourceWatch> context) {
-        String id = consumerId(watch);
-        return reconciliation.reconcile(watch, id, List.of(watch.getMetadata().getNamespace()), hubEvents);
+        return reconcile(watch);
+    }
+
+    private UpdateControl<ResourceWatch> reconcile(ResourceWatch watch) {
+        return reconciliation.reconcile(watch, consumerId(watch), List.of(watch.getMetadata().getNamespace()), informerChanges);
     }
 
     /**

@@ -23,11 +23,12 @@ import io.watchkeeper.api.v1alpha1.ResourceWatchSpec;
 import io.watchkeeper.api.v1alpha1.WatchStatus;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.informer.InformerListener;
+import io.watchkeeper.leader.Leadership;
 import io.watchkeeper.metrics.MetricNames;
 
 /**
  * The work both watch reconcilers share: subscribe the watch to its informers, build its status, patch it only when
- * that is worth it, and say when to look again.
+ * that is worth it (and only on the leader), and say when to look again.
  */
 @ApplicationScoped
 public class WatchReconciliation {
@@ -45,10 +46,13 @@ public class WatchReconciliation {
     private final Duration resolveRetry;
     private final Map<String, Instant> lastCountsWrite = new ConcurrentHashMap<>();
     private final MeterRegistry meters;
+    private final Leadership leadership;
 
     @Inject
-    public WatchReconciliation(WatchSubscriber subscriber, WatchRegistry registry, WatchkeeperConfig config, MeterRegistry meters) {
+    public WatchReconciliation(WatchSubscriber subscriber, WatchRegistry registry, WatchkeeperConfig config, MeterRegistry meters,
+            Leadership leadership) {
         this.subscriber = subscriber;
+        this.leadership = leadership;
         this.meters = meters;
         this.registry = registry;
         this.clock = Clock.systemUTC();
@@ -69,12 +73,15 @@ public class WatchReconciliation {
                 namespaces == null ? List.of() : namespaces, listener, lastResolved);
         WatchStatus current = watch.getStatus();
         WatchStatus next = statusFactory.build(current, watch.getMetadata().getGeneration(), sub);
-        logDecision(consumerId, current, next);
-        countRefusal(current, next);
+        if (leadership.isLeader()) {
+            // once, by the replica that writes the status
+            logDecision(consumerId, current, next);
+            countRefusal(current, next);
+        }
         registry.put(consumerId, new WatchRegistry.Entry(kind, watch.getMetadata().getNamespace(), watch.getMetadata().getName(),
                 requested, sub.resource(), List.copyOf(sub.informers().keySet()), namespaces == null ? List.of() : List.copyOf(namespaces), next));
         UpdateControl<P> control;
-        if (statusFactory.needsPatch(current, next, lastCountsWrite.get(consumerId))) {
+        if (leadership.isLeader() && statusFactory.needsPatch(current, next, lastCountsWrite.get(consumerId))) {
             watch.setStatus(next);
             lastCountsWrite.put(consumerId, clock.instant());
             control = UpdateControl.patchStatus(watch);

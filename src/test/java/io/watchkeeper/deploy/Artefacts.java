@@ -22,7 +22,8 @@ final class Artefacts {
     static final String RELEASE = "watchkeeper";
     static final String NAMESPACE = "watchkeeper";
     private static final Map<String, String> ORDER = Map.of("serviceaccount.yaml", "02-serviceaccount.yaml",
-            "rbac.yaml", "03-rbac.yaml", "deployment.yaml", "04-deployment.yaml", "service.yaml", "05-service.yaml");
+            "rbac.yaml", "03-rbac.yaml", "deployment.yaml", "04-deployment.yaml", "service.yaml", "05-service.yaml",
+            "poddisruptionbudget.yaml", "06-poddisruptionbudget.yaml");
     private static final Pattern SOURCE = Pattern.compile("(?m)^# Source: watchkeeper/templates/(\\S+)\\n");
 
     private Artefacts() {
@@ -73,5 +74,23 @@ final class Artefacts {
             start = m.end();
         }
         return out;
+    }
+
+    /**
+     * kubernetes/ as the test bed's Kubernetes 1.20 takes it: its PodDisruptionBudget as policy/v1beta1, which 1.20 serves
+     * (policy/v1 came with 1.21, and the committed manifests are for current clusters). Everything else as committed.
+     */
+    static Path manifestsForTheTestBed() throws IOException {
+        Path dir = Files.createTempDirectory("manifests-1.20-");
+        try (var files = Files.list(MANIFESTS)) {
+            for (Path f : files.toList()) {
+                String body = Files.readString(f);
+                if (f.getFileName().toString().equals("06-poddisruptionbudget.yaml")) {
+                    body = body.replace("apiVersion: policy/v1\n", "apiVersion: policy/v1beta1\n");
+                }
+                Files.writeString(dir.resolve(f.getFileName()), body);
+            }
+        }
+        return dir;
     }
 }

@@ -54,7 +54,7 @@ class HelmChartIT {
         List<HasMetadata> all = render();
         ClusterRole insight = find(all, ClusterRole.class, "wk-insight");
         assertThat(insight.getRules()).extracting(r -> r.getResources() + " " + r.getVerbs())
-                .containsExactly("[pods, services] [list, watch]", "[events] [create, patch]");
+                .containsExactly("[pods, services] [list, watch]", "[events] [list, watch, create, update]");
 
         List<HasMetadata> podsOnly = render("insight.namespaces[0]", "own", "insight.namespaces[1]", "shop",
                 "insight.services.enabled", "false");
@@ -64,7 +64,7 @@ class HelmChartIT {
                 .map(Role.class::cast).toList();
         assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("ops", "shop");
         assertThat(roles.get(0).getRules()).extracting(r -> r.getResources() + " " + r.getVerbs())
-                .containsExactly("[pods] [list, watch]", "[events] [create, patch]");
+                .containsExactly("[pods] [list, watch]", "[events] [list, watch, create, update]");
         Deployment d = find(podsOnly, Deployment.class, "wk");
         assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
                 .anyMatch(e -> e.getName().equals("WATCHKEEPER_INSIGHT_NAMESPACES") && e.getValue().equals("ops,shop"))
@@ -228,14 +228,45 @@ class HelmChartIT {
                 .isEqualTo("/q/health/ready");
         assertThat(TestCluster.admin().resources(ClusterRole.class).withName("wk-it-operator").get()).isNotNull();
         assertThat(TestCluster.admin().resources(ClusterRole.class).withName("wk-it-reader").get()).isNotNull();
+
+        // two replicas, one of which may be disrupted at a time, spread over nodes where there are several
+        assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(TestCluster.admin().policy().v1beta1().podDisruptionBudget().inNamespace("helm-it").withName("wk-it").get()
+                .getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        assertThat(d.getSpec().getTemplate().getSpec().getAffinity().getPodAntiAffinity()
+                .getPreferredDuringSchedulingIgnoredDuringExecution()).singleElement()
+                .satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey()).isEqualTo("kubernetes.io/hostname"));
+        assertThat(d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .anySatisfy(e -> assertThat(e.getName() + "=" + e.getValue()).isEqualTo("WATCHKEEPER_LEADER_ELECTION_LEASE_NAME=wk-it-leader"));
+
+        // the operator's ServiceAccount may renew its own Lease, and write nothing else in coordination.k8s.io
+        String[] as = { "--as", "system:serviceaccount:helm-it:wk-it", "-n", "helm-it" };
+        assertThat(Kubectl.canI(concat(new String[] { "get", "leases.coordination.k8s.io/wk-it-leader" }, as))).isTrue();
+        assertThat(Kubectl.canI(concat(new String[] { "update", "leases.coordination.k8s.io/wk-it-leader" }, as))).isTrue();
+        assertThat(Kubectl.canI(concat(new String[] { "patch", "leases.coordination.k8s.io/wk-it-leader" }, as))).isTrue();
+        assertThat(Kubectl.canI(concat(new String[] { "create", "leases.coordination.k8s.io" }, as))).as("the first election creates it")
+                .isTrue();
+        // (reading any Lease comes with rbac.watchRules, which by default let watches read everything)
+        for (String[] not : new String[][] { { "update", "leases.coordination.k8s.io/kube-scheduler" },
+                { "patch", "leases.coordination.k8s.io/kube-scheduler" }, { "delete", "leases.coordination.k8s.io/wk-it-leader" },
+                { "deletecollection", "leases.coordination.k8s.io" } }) {
+            assertThat(Kubectl.canI(concat(not, as))).as("may not %s %s", not[0], not[1]).isFalse();
+        }
+        assertThat(Kubectl.canI("update", "leases.coordination.k8s.io/wk-it-leader", "--as", "system:serviceaccount:helm-it:wk-it", "-n",
+                "default")).as("only in its own namespace").isFalse();
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
     @Test
-    void shouldApplyThePlainManifestsOnTheServer() {
+    void shouldApplyThePlainManifestsOnTheServer() throws Exception {
         TestCluster.admin().resource(new NamespaceBuilder().withNewMetadata().withName(Artefacts.NAMESPACE).endMetadata().build())
                 .serverSideApply();
-        String out = Kubectl.run("apply", "--dry-run=server", "-f", Artefacts.MANIFESTS.toString());
+        String out = Kubectl.run("apply", "--dry-run=server", "-f", Artefacts.manifestsForTheTestBed().toString());
         assertThat(out).contains("customresourcedefinition.apiextensions.k8s.io/resourcewatches.watchkeeper.io")
-                .contains("deployment.apps/watchkeeper").contains("clusterrole.rbac.authorization.k8s.io/watchkeeper-operator");
+                .contains("deployment.apps/watchkeeper").contains("clusterrole.rbac.authorization.k8s.io/watchkeeper-operator")
+                .contains("poddisruptionbudget.policy/watchkeeper").contains("role.rbac.authorization.k8s.io/watchkeeper-leader-election");
     }
 }

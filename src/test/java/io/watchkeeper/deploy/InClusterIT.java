@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -34,6 +35,7 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.UpgradeCommand;
 
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -49,6 +51,7 @@ import io.watchkeeper.demo.Node;
 import io.watchkeeper.testing.PodTargets;
 import io.watchkeeper.testing.Prometheus;
 import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.insight.PodStatuses;
 import io.watchkeeper.stream.StreamConnection;
 import io.watchkeeper.testing.Watches;
 
@@ -72,6 +75,9 @@ class InClusterIT {
     private static final String DATA = "incluster-data";
     /** Pod start-up: pull nothing, start a JVM, list and sync; generous for a busy 2-core machine. */
     private static final Duration POD_READY = Duration.ofSeconds(180);
+    /** The chart's defaults: replicas, and the Lease's duration. */
+    private static final int REPLICAS = 2;
+    private static final Duration LEASE = Duration.ofSeconds(15);
     /** A stream message: the operator sends it on an event, well within a bookmark interval. */
     private static final Duration STREAM_WAIT = Duration.ofSeconds(30);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -102,9 +108,9 @@ class InClusterIT {
         var install = new Helm(Artefacts.CHART).install().withName(RELEASE).withNamespace(NS).createNamespace().withKubeConfig(kubeconfig);
         TEST_BED_VALUES.forEach(install::set);
         install.call();
-        Pod pod = awaitOneReadyPod(null);
-        System.out.printf("[in-cluster] helm install -> operator pod %s Ready in %.1f s%n", pod.getMetadata().getName(),
-                (System.nanoTime() - t1) / 1e9);
+        List<Pod> ready = awaitReadyPods(Set.of());
+        Pod pod = ready.get(0);
+        System.out.printf("[in-cluster] helm install -> %d operator pods Ready in %.1f s%n", ready.size(), (System.nanoTime() - t1) / 1e9);
         String log = admin.pods().inNamespace(NS).withName(pod.getMetadata().getName()).getLog();
         log.lines().filter(l -> l.contains("started in")).findFirst()
                 .ifPresent(l -> System.out.println("[in-cluster] the pod's own start: " + l.substring(l.indexOf("watchkeeper"))));
@@ -178,9 +184,14 @@ class InClusterIT {
     void shouldServeACallerWithAServiceAccountTokenThroughItsService() throws Exception {
         String token = readerToken();
         String items = "/api/v1alpha1/namespaces/" + DATA + "/resourcewatches/config/items";
-        HttpResponse<String> r = viaService(items, token);
-        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        assertThat(JSON.readTree(r.body()).path("items")).anyMatch(i -> i.path("metadata").path("name").asText().equals("hello"));
+        // kube-proxy picks either replica: both serve, the follower from the informer it started for the watch itself
+        for (int i = 0; i < 2 * REPLICAS; i++) {
+            await().atMost(STREAM_WAIT).untilAsserted(() -> {
+                HttpResponse<String> r = viaService(items, token);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                assertThat(JSON.readTree(r.body()).path("items")).anyMatch(it -> it.path("metadata").path("name").asText().equals("hello"));
+            });
+        }
 
         assertThat(viaService(items, null).statusCode()).isEqualTo(401);
 
@@ -202,8 +213,68 @@ class InClusterIT {
                 .as("the reader may list nothing in the operator's namespace").isEqualTo(403);
     }
 
+    /**
+     * The leader pod is deleted (as a node drain or a rolling update does): the other replica takes over at once, a
+     * transition that happens meanwhile is recorded once, and a stream client connected to the other replica notices
+     * nothing.
+     */
     @Test
     @Order(3)
+    void shouldFailOverWhenTheLeaderPodIsDeleted() throws Exception {
+        String leader = leaderPod();
+        Pod leaderPod = admin.pods().inNamespace(NS).withName(leader).get();
+        Pod follower = operatorPods().stream().filter(p -> !p.getMetadata().getName().equals(leader)).findFirst().orElseThrow();
+        // a pod no scheduler serves, whose status the test writes as a kubelet would
+        admin.resource(new PodBuilder().withNewMetadata().withNamespace(DATA).withName("flapper").endMetadata().withNewSpec()
+                .withSchedulerName("nobody").addNewContainer().withName("main").withImage("busybox:1.35").endContainer().endSpec().build())
+                .create();
+        flapper(PodStatuses.waiting("CrashLoopBackOff", 1, "Error"));
+        await().atMost(STREAM_WAIT).untilAsserted(() -> assertThat(eventCounts("flapper", "CrashLoopBackOff")).containsExactly(1));
+
+        String token = readerToken();
+        String followerIp = follower.getStatus().getPodIP();
+        try (StreamConnection stream = new StreamConnection(URI.create("http://" + followerIp + ":8080/api/v1alpha1/stream"))) {
+            assertThat(stream.auth(token).next(STREAM_WAIT).path("type").asText()).isEqualTo("READY");
+            stream.send("{\"type\":\"SUBSCRIBE\",\"id\":\"c\",\"watch\":{\"kind\":\"ResourceWatch\",\"namespace\":\"" + DATA
+                    + "\",\"name\":\"config\"}}");
+            assertThat(stream.next(STREAM_WAIT).path("type").asText()).isEqualTo("SNAPSHOT");
+
+            long deleted = System.nanoTime();
+            admin.pods().inNamespace(NS).withName(leader).delete(); // graceful: SIGTERM, and the leader releases the Lease
+            flapper(PodStatuses.running(true, 1));
+            await("the other replica leads").atMost(LEASE.plus(POD_READY)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> leaderPod().equals(follower.getMetadata().getName()));
+            System.out.printf("[in-cluster] leader pod deleted -> the other replica leads after %.1f s%n", (System.nanoTime() - deleted) / 1e9);
+
+            admin.resource(new ConfigMapBuilder().withNewMetadata().withNamespace(DATA).withName("during-failover").endMetadata().build())
+                    .create();
+            JsonNode added = stream.nextChange(STREAM_WAIT);
+            assertThat(added.path("type").asText()).as(added::toString).isEqualTo("ADDED");
+            assertThat(added.path("object").path("metadata").path("name").asText()).isEqualTo("during-failover");
+        }
+        await().atMost(STREAM_WAIT).untilAsserted(() -> assertThat(eventCounts("flapper", "Recovered")).containsExactly(1));
+        assertThat(eventCounts("flapper", "CrashLoopBackOff")).containsExactly(1);
+        // the Deployment replaces the deleted pod, which follows
+        awaitReadyPods(Set.of(leaderPod.getMetadata().getUid()));
+        assertThat(leaderPod()).isEqualTo(follower.getMetadata().getName());
+    }
+
+    private static void flapper(io.fabric8.kubernetes.api.model.PodStatus status) {
+        admin.pods().inNamespace(DATA).withName("flapper").editStatus(p -> {
+            p.setStatus(status);
+            return p;
+        });
+    }
+
+    private static List<Integer> eventCounts(String pod, String reason) {
+        return admin.v1().events().inNamespace(DATA).list().getItems().stream()
+                .filter(e -> pod.equals(e.getInvolvedObject().getName()) && reason.equals(e.getReason()))
+                .filter(e -> e.getSource() != null && "watchkeeper".equals(e.getSource().getComponent()))
+                .map(io.fabric8.kubernetes.api.model.Event::getCount).toList();
+    }
+
+    @Test
+    @Order(4)
     void shouldBeScrapedAtItsPodIpByPrometheusWithTheReadmesJob() throws Exception {
         ObjectNode job = readmeScrapeJob();
         List<String> namespaces = new ArrayList<>();
@@ -220,7 +291,8 @@ class InClusterIT {
         config.putObject("global").put("scrape_interval", "1s");
         config.putArray("scrape_configs").add(job);
 
-        String pod = operatorPods().get(0).getMetadata().getName();
+        // the leader reconciles; both replicas serve and are scraped
+        String pod = leaderPod();
         try (Prometheus prometheus = Prometheus.start(dir, new YAMLMapper().writeValueAsString(config))) {
             String where = "kubernetes_namespace=\"" + NS + "\",kubernetes_pod_name=\"" + pod + "\"";
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
@@ -243,32 +315,34 @@ class InClusterIT {
                     }
                 }
             });
-            // one target: the operator's http port; nothing else in the namespace was kept
+            // one target per replica: the operator's http port; nothing else in the namespace was kept
             JsonNode up = prometheus.query("up{job=\"watchkeeper\"}");
-            assertThat(up).hasSize(1);
-            assertThat(up.get(0).path("metric").path("instance").asText()).endsWith(":8080");
+            assertThat(up).hasSize(REPLICAS);
+            up.forEach(u -> assertThat(u.path("metric").path("instance").asText()).endsWith(":8080"));
+            JsonNode leaders = prometheus.query("watchkeeper_leader == 1");
+            assertThat(leaders).singleElement().satisfies(l -> assertThat(l.path("metric").path("kubernetes_pod_name").asText()).isEqualTo(pod));
         }
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void shouldRollThePodWhenAnUpgradeChangesAValue() throws Exception {
-        Pod before = operatorPods().get(0);
+        Set<String> before = uids(operatorPods());
         UpgradeCommand upgrade = new Helm(Artefacts.CHART).upgrade().withName(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig);
         TEST_BED_VALUES.forEach(upgrade::set);
         upgrade.set("insight.pods.restartThreshold", 7).call();
-        Pod after = awaitOneReadyPod(before.getMetadata().getUid());
-        assertThat(after.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
-                .contains(org.assertj.core.groups.Tuple.tuple("WATCHKEEPER_INSIGHT_PODS_RESTART_THRESHOLD", "7"));
-        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(admin.pods().inNamespace(NS)
-                .withName(before.getMetadata().getName()).get()).as("the old pod").isNull());
+        // the rolling update replaces both; the PodDisruptionBudget and the surge keep one serving throughout
+        for (Pod after : awaitReadyPods(before)) {
+            assertThat(after.getSpec().getContainers().get(0).getEnv()).extracting(EnvVar::getName, EnvVar::getValue)
+                    .contains(org.assertj.core.groups.Tuple.tuple("WATCHKEEPER_INSIGHT_PODS_RESTART_THRESHOLD", "7"));
+        }
         // the new pod serves the same watch
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(viaService(
                 "/api/v1alpha1/namespaces/" + DATA + "/resourcewatches/config/items", readerToken()).statusCode()).isEqualTo(200));
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void shouldLeaveNoOperatorObjectBehindWhenUninstalledAsTheReadmeSays() {
         // README: delete the watches while the operator still runs (it removes their finalizers), then uninstall
         deleteWatchesWhileTheOperatorRuns();
@@ -296,15 +370,15 @@ class InClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void shouldRunFromThePlainManifests() throws Exception {
         // README: kubectl apply -f kubernetes/; then, for the test bed only, the image made here and the node's scheduler
-        Kubectl.run("apply", "-f", Artefacts.MANIFESTS.toString());
+        Kubectl.run("apply", "-f", Artefacts.manifestsForTheTestBed().toString());
         plainApplied = true;
         Kubectl.run("-n", NS, "patch", "deployment", RELEASE, "--type", "strategic", "-p", JSON.writeValueAsString(Map.of("spec",
                 Map.of("template", Map.of("spec", Map.of("schedulerName", Node.SCHEDULER, "containers", List.of(Map.of("name", "operator",
                         "image", IMAGE + ":" + TAG, "imagePullPolicy", "Never"))))))));
-        awaitOneReadyPod(null);
+        awaitReadyPods(Set.of());
 
         String ns = TestCluster.namespace("incluster-plain");
         Watches.createReady(Watches.resourceWatch(ns, "config", "configmaps", null));
@@ -322,6 +396,7 @@ class InClusterIT {
         for (String file : List.of("02-serviceaccount.yaml", "03-rbac.yaml", "04-deployment.yaml", "05-service.yaml")) {
             Kubectl.run("delete", "--ignore-not-found", "-f", Artefacts.MANIFESTS.resolve(file).toString());
         }
+        Kubectl.run("-n", NS, "delete", "--ignore-not-found", "poddisruptionbudget", RELEASE);
         plainApplied = false;
     }
 
@@ -359,17 +434,32 @@ class InClusterIT {
         return admin.pods().inNamespace(NS).withLabel("app.kubernetes.io/instance", RELEASE).list().getItems();
     }
 
-    /** Waits until the release has exactly one pod, Ready, other than {@code notUid}. */
-    private static Pod awaitOneReadyPod(String notUid) {
-        await("one Ready operator pod").atMost(POD_READY).untilAsserted(() -> {
+    /** Waits until the release has {@link #REPLICAS} pods, all Ready, none of them one of {@code notUids}; returns them. */
+    private static List<Pod> awaitReadyPods(Set<String> notUids) {
+        await(REPLICAS + " Ready operator pods").atMost(POD_READY).untilAsserted(() -> {
             List<Pod> pods = operatorPods();
-            assertThat(pods).as(() -> "operator pods: " + describe(pods)).hasSize(1);
-            Pod p = pods.get(0);
-            assertThat(p.getMetadata().getUid()).isNotEqualTo(notUid);
-            assertThat(p.getStatus().getConditions()).as(() -> describe(pods))
-                    .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+            assertThat(pods).as(() -> "operator pods: " + describe(pods)).hasSize(REPLICAS);
+            for (Pod p : pods) {
+                assertThat(p.getMetadata().getUid()).isNotIn(notUids);
+                assertThat(p.getStatus().getConditions()).as(() -> describe(pods))
+                        .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+            }
         });
-        return operatorPods().get(0);
+        return operatorPods();
+    }
+
+    private static Set<String> uids(List<Pod> pods) {
+        return pods.stream().map(p -> p.getMetadata().getUid()).collect(java.util.stream.Collectors.toSet());
+    }
+
+    /** The operator pod holding the Lease: its identity is the pod's name (its hostname), an underscore and a suffix. */
+    private static String leaderPod() {
+        await("a leader").atMost(LEASE.plus(POD_READY)).until(() -> {
+            Lease l = admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get();
+            return l != null && l.getSpec().getHolderIdentity() != null && !l.getSpec().getHolderIdentity().isBlank();
+        });
+        String holder = admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get().getSpec().getHolderIdentity();
+        return holder.substring(0, holder.lastIndexOf('_'));
     }
 
     private static String describe(List<Pod> pods) {

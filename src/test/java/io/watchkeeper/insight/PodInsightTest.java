@@ -66,6 +66,46 @@ class PodInsightTest {
         });
     }
 
+    /**
+     * The Events an earlier run (or another replica) wrote are where counting continues: an Event's count is the number
+     * of times its transition happened, never a per-process count.
+     */
+    @Test
+    void shouldContinueTheCountsOfEventsAnEarlierRunWrote() throws Exception {
+        String ns = TestCluster.namespace("insight-counts");
+        var pod = Insight.pod(ns, "flapper", Map.of("app", "flapper"));
+        status(ns, "flapper", PodStatuses.running(true, 0));
+        // given: an earlier run saw it crash-loop three times and recover twice, the last time a minute ago
+        earlierEvent(pod, "Warning", "CrashLoopBackOff", 3, java.time.Instant.now().minusSeconds(120));
+        earlierEvent(pod, "Normal", "Recovered", 2, java.time.Instant.now().minusSeconds(60));
+
+        // when: it crash-loops again, and recovers again
+        status(ns, "flapper", PodStatuses.waiting("CrashLoopBackOff", 1, "Error"));
+        // then: the counts go on from the API server's
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(ns, "flapper", "CrashLoopBackOff")).singleElement()
+                .extracting(Event::getCount).isEqualTo(4));
+        status(ns, "flapper", PodStatuses.running(true, 1));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(events(ns, "flapper", "Recovered")).singleElement()
+                .extracting(Event::getCount).isEqualTo(3));
+        assertThat(events(ns, "flapper", "CrashLoopBackOff")).singleElement().extracting(Event::getCount).isEqualTo(4);
+    }
+
+    /** An Event as Watchkeeper names and writes them: {@code <pod>.<16 hex digits of sha-256(uid/reason)>}. */
+    private static void earlierEvent(io.fabric8.kubernetes.api.model.Pod pod, String type, String reason, int count, java.time.Instant at)
+            throws Exception {
+        byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                .digest((pod.getMetadata().getUid() + "/" + reason).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String time = at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        TestCluster.admin().v1().events().inNamespace(pod.getMetadata().getNamespace()).resource(new io.fabric8.kubernetes.api.model.EventBuilder()
+                .withNewMetadata().withName(pod.getMetadata().getName() + "." + java.util.HexFormat.of().formatHex(digest, 0, 8))
+                .addToLabels("app.kubernetes.io/managed-by", "watchkeeper").endMetadata()
+                .withNewInvolvedObject().withApiVersion("v1").withKind("Pod").withName(pod.getMetadata().getName())
+                .withNamespace(pod.getMetadata().getNamespace()).withUid(pod.getMetadata().getUid()).endInvolvedObject()
+                .withType(type).withReason(reason).withMessage("written by an earlier run").withFirstTimestamp(time).withLastTimestamp(time)
+                .withCount(count).withNewSource().withComponent("watchkeeper").endSource().withReportingComponent("watchkeeper").build())
+                .create();
+    }
+
     @Test
     void shouldNameEveryKindOfProblem() {
         String ns = TestCluster.namespace("insight-pods");

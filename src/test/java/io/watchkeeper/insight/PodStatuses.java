@@ -8,12 +8,12 @@ import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 
 /** Pod statuses as a kubelet would write them, for an API server that has no kubelet. */
-final class PodStatuses {
+public final class PodStatuses {
 
     private PodStatuses() {
     }
 
-    static PodStatus running(boolean ready, int restarts) {
+    public static PodStatus running(boolean ready, int restarts) {
         return new PodStatusBuilder().withPhase("Running")
                 .addNewCondition().withType("PodScheduled").withStatus("True").endCondition()
                 .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
@@ -23,7 +23,7 @@ final class PodStatuses {
                 .build();
     }
 
-    static PodStatus waiting(String reason, int restarts, String lastTermination) {
+    public static PodStatus waiting(String reason, int restarts, String lastTermination) {
         ContainerStatusBuilder c = new ContainerStatusBuilder().withName("app").withImage("nginx:1.25").withReady(false)
                 .withRestartCount(restarts).withNewState().withNewWaiting().withReason(reason).withMessage("test: " + reason).endWaiting().endState();
         if (lastTermination != null) {

@@ -18,6 +18,17 @@ public final class Kubectl {
     }
 
     public static String run(String... args) {
+        return run(false, args);
+    }
+
+    /** {@code kubectl auth can-i <args>}: whether the answer is yes (it exits 1 for no). */
+    public static boolean canI(String... args) {
+        List<String> all = new ArrayList<>(List.of("auth", "can-i"));
+        all.addAll(List.of(args));
+        return run(true, all.toArray(String[]::new)).strip().equals("yes");
+    }
+
+    private static String run(boolean exitOneIsAnAnswer, String... args) {
         try {
             synchronized (Kubectl.class) {
                 if (kubeconfig == null) {
@@ -29,7 +40,7 @@ public final class Kubectl {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
             String out = new String(p.getInputStream().readAllBytes());
             String err = new String(p.getErrorStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            if (!p.waitFor(60, TimeUnit.SECONDS) || (p.exitValue() != 0 && !(exitOneIsAnAnswer && p.exitValue() == 1))) {
                 throw new IllegalStateException("kubectl " + String.join(" ", args) + " failed: " + err);
             }
             return out;

@@ -10,6 +10,8 @@ import java.util.Map;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
@@ -131,6 +133,9 @@ public final class TestCluster {
     /** The operator's ClusterRoles in kubernetes/03-rbac.yaml: its own objects, and what the insight reconcilers need. */
     private static final List<String> OPERATOR_ROLES = List.of("watchkeeper-operator", "watchkeeper-insight");
     private static final String TEST_PREFIX = "test-";
+    /** The operator's leader-election Role in kubernetes/03-rbac.yaml, granted in the namespace of the jar's Lease. */
+    private static final String LEASE_ROLE = "watchkeeper-leader-election";
+    public static final String LEASE_NAMESPACE = "default";
 
     private static void installCrdsAndRbac() throws IOException {
         for (Path crd : List.of(Path.of("target/kubernetes/resourcewatches.watchkeeper.io-v1.yml"),
@@ -148,6 +153,15 @@ public final class TestCluster {
                     role.getMetadata().setLabels(Map.of("app.kubernetes.io/part-of", "watchkeeper-tests"));
                     role.getMetadata().setResourceVersion(null);
                     admin.resource(role).serverSideApply();
+                } else if (o instanceof Role role && LEASE_ROLE.equals(role.getMetadata().getName())) {
+                    // the jar's Lease lives in its client's namespace, default here
+                    role.getMetadata().setNamespace(LEASE_NAMESPACE);
+                    role.getMetadata().setLabels(Map.of("app.kubernetes.io/part-of", "watchkeeper-tests"));
+                    admin.resource(role).serverSideApply();
+                    admin.resource(new RoleBindingBuilder().withNewMetadata().withNamespace(LEASE_NAMESPACE).withName(LEASE_ROLE + "-test")
+                            .endMetadata().withNewRoleRef("rbac.authorization.k8s.io", "Role", LEASE_ROLE)
+                            .addNewSubject().withKind("User").withName(OPERATOR.name()).withApiGroup("rbac.authorization.k8s.io").endSubject()
+                            .build()).serverSideApply();
                 }
             }
         }

@@ -56,6 +56,9 @@ public class InsightEvents {
                         new FieldSelector.Field("involvedObject.kind", kind)))
                 .withSecondaryToPrimaryMapper(e -> e.getInvolvedObject() == null ? Set.of()
                         : Set.of(new ResourceID(e.getInvolvedObject().getName(), e.getInvolvedObject().getNamespace())))
+                // An Event that expires (--event-ttl) or is deleted is not itself a reason to look at its object again:
+                // an ongoing problem is recorded anew on the object's next change, not once an hour.
+                .withOnDeleteFilter((e, finalStateUnknown) -> false)
                 .build();
         return new InformerEventSource<>(config, context);
     }

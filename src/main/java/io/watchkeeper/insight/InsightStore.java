@@ -14,8 +14,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 
 /**
  * What the insight reconcilers currently know: every pod with a problem, and every Service's health, each with the
- * time it entered its current state. Recording a finding says whether it was a transition, which is what Events and
- * transition counters are made of. Kept in memory; the reconcilers rebuild it from the caches after a restart.
+ * time it entered its current state, as this replica saw it (every replica judges, the leader's reconcilers and a
+ * follower's shadow alike). Recording a finding says whether it was a transition here; Events are decided against the
+ * Events themselves ({@link EventLedger}), which outlive this store. Kept in memory; rebuilt from the caches after a
+ * restart.
  */
 @ApplicationScoped
 public class InsightStore {

@@ -75,30 +75,26 @@ public class PodReconciler implements ConfigurableReconciler<Pod> {
     public List<EventSource<?, Pod>> prepareEventSources(EventSourceContext<Pod> context) {
         recorded = InsightEvents.eventSource("Pod", Pod.class, context);
         return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.PODS), context, this::deleted), recorded,
-                new FollowerShadow<>(NAME, leadership, context, pod -> judge(pod, true).recheckAfter(), pod -> {
-                    // the bridge forgets deleted pods, on every replica
-                }));
+                new FollowerShadow<>(NAME, leadership, context, pod -> judge(pod).recheckAfter(), this::deleted));
     }
 
     @Override
     public UpdateControl<Pod> reconcile(Pod pod, Context<Pod> context) {
-        ResourceID id = ResourceID.fromResource(pod);
-        PodDiagnosis.Result result = judge(pod, context.getPrimaryCache().get(id).isPresent());
-        if (context.getPrimaryCache().get(id).isPresent()) {
+        PodDiagnosis.Result result = judge(pod);
+        if (context.getPrimaryCache().get(ResourceID.fromResource(pod)).isPresent()) {
             record(pod, result.problem(), context);
+        } else {
+            // deleted while this ran: its delete callback may have come before the findings above were recorded
+            deleted(pod);
         }
         UpdateControl<Pod> control = UpdateControl.noUpdate();
         return result.recheckAfter().map(control::rescheduleAfter).orElse(control);
     }
 
     /** Diagnoses the pod and keeps the finding: the reconcile's work without writes, which a follower does too. */
-    private PodDiagnosis.Result judge(Pod pod, boolean stillThere) {
+    private PodDiagnosis.Result judge(Pod pod) {
         PodDiagnosis.Result result = diagnosis.diagnose(pod);
         store.recordPod(ResourceID.fromResource(pod), result.problem(), clock.instant());
-        if (!stillThere) {
-            // deleted while this ran: its delete callback may have come before the findings above were recorded
-            deleted(pod);
-        }
         return result;
     }
 

@@ -80,9 +80,7 @@ public class ServiceReconciler implements ConfigurableReconciler<Service> {
         // The Pod reconciler's informer is followed when it is shared; otherwise the hub runs pod informers of its own.
         boolean podsShared = podInsightRuns && ControllerInformerBridge.shareable(scope.keys(InsightScope.PODS));
         recorded = InsightEvents.eventSource("Service", Service.class, context);
-        FollowerShadow<Service> shadow = new FollowerShadow<>(NAME, leadership, context, this::judge, service -> {
-            // the bridge forgets deleted Services, on every replica
-        });
+        FollowerShadow<Service> shadow = new FollowerShadow<>(NAME, leadership, context, this::judge, this::deleted);
         return List.of(new ControllerInformerBridge<>(OWNER, hub, scope.keys(InsightScope.SERVICES), context, this::deleted),
                 new PodToServiceMapper(hub, scope, podsShared, context, shadow::trigger), recorded, shadow);
     }

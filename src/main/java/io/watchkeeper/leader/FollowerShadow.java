@@ -27,9 +27,10 @@ import io.javaoperatorsdk.operator.processing.event.source.ResourceEventAware;
  * replica's reads answer from. So while this replica follows, this event source calls the controller's
  * {@code judge} (its reconcile minus every write) whenever the reconciler would have been called: a primary was added
  * or changed, {@link #trigger} was called for it (a secondary changed), or the recheck {@code judge} asked for is due.
- * On the leader it does nothing: the reconciler runs.
+ * On the leader, while stopping, and once the Lease is lost, it does nothing: the reconciler runs (or the process ends).
  * <p>
- * One thread per controller judges serially; one recheck per primary is pending at a time.
+ * One thread per controller judges serially; one recheck per primary is pending at a time. When this replica is
+ * elected, the shadow finishes its judgement in hand before JOSDK starts the reconciler.
  */
 public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<Void, P> implements ResourceEventAware<P> {
 
@@ -40,7 +41,7 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
     private final Function<P, Optional<Duration>> judge;
     private final Consumer<P> deleted;
     private final Map<ResourceID, ScheduledFuture<?>> rechecks = new ConcurrentHashMap<>();
-    private volatile ScheduledExecutorService executor;
+    private final ScheduledExecutorService executor;
 
     /**
      * @param judge   the reconciler's work without its writes; returns when to judge the primary again, if it should be
@@ -53,6 +54,14 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
         this.context = context;
         this.judge = judge;
         this.deleted = deleted;
+        // From the start, not from start(): JOSDK starts the controller's informer first, and its initial adds reach
+        // this source before JOSDK starts it; every replica follows until it is elected.
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "watchkeeper-" + controller + "-follower-shadow");
+            t.setDaemon(true);
+            return t;
+        });
+        leadership.beforeLeading(this::drain);
     }
 
     /** When a reconciler's result asks to look again. */
@@ -61,21 +70,9 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
     }
 
     @Override
-    public void start() {
-        executor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "watchkeeper-" + name());
-            t.setDaemon(true);
-            return t;
-        });
-        super.start();
-    }
-
-    @Override
     public void stop() {
         super.stop();
-        if (executor != null) {
-            executor.shutdownNow();
-        }
+        executor.shutdownNow();
     }
 
     @Override
@@ -104,18 +101,17 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
 
     /** The primary's inputs changed (a secondary it depends on): on a follower, judge it again. */
     public void trigger(ResourceID id) {
-        ScheduledExecutorService ex = executor;
-        if (ex != null && !leadership.isLeader()) {
+        if (leadership.isFollowing()) {
             try {
-                ex.execute(() -> judgeNow(id));
+                executor.execute(() -> judgeNow(id));
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                // stopping
+                // stopped
             }
         }
     }
 
     private void judgeNow(ResourceID id) {
-        if (leadership.isLeader()) {
+        if (!leadership.isFollowing()) {
             return;
         }
         Optional<P> primary = context.getPrimaryCache().get(id);
@@ -129,6 +125,11 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
             LOG.warnf("Following %s: %s", id, e.toString());
             again = Optional.of(Duration.ofSeconds(5));
         }
+        if (context.getPrimaryCache().get(id).isEmpty()) {
+            // deleted while it was judged: its delete callback may have come before what the judge recorded
+            deleted.accept(primary.get());
+            return;
+        }
         again.ifPresent(delay -> {
             ScheduledFuture<?> next = executor.schedule(() -> judgeNow(id), Math.max(1, delay.toMillis()), TimeUnit.MILLISECONDS);
             ScheduledFuture<?> before = rechecks.put(id, next);
@@ -136,5 +137,21 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
                 before.cancel(false);
             }
         });
+        if (again.isEmpty()) {
+            rechecks.remove(id);
+        }
+    }
+
+    /** Waits until what this shadow was judging is done (the replica is being elected: the reconciler takes over). */
+    private void drain() {
+        try {
+            executor.submit(() -> {
+            }).get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                | java.util.concurrent.RejectedExecutionException e) {
+            LOG.warnf("%s: still judging as this replica is elected (%s)", name(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

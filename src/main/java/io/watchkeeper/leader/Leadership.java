@@ -3,6 +3,8 @@ package io.watchkeeper.leader;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 
 import jakarta.annotation.Priority;
@@ -23,7 +25,7 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
-import io.watchkeeper.config.ClusterConnection;
+import io.watchkeeper.config.LeaderElections;
 import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.metrics.MetricNames;
 
@@ -49,9 +51,11 @@ public class Leadership {
     private final KubernetesClient client;
     private final WatchkeeperConfig.LeaderElection config;
     private final String identity;
-    private volatile boolean electing;
+    private final boolean electing;
+    private final List<Runnable> beforeLeading = new CopyOnWriteArrayList<>();
     private volatile boolean leading;
     private volatile boolean stopping;
+    private volatile boolean lost;
     private volatile String leaseNamespace;
 
     @Inject
@@ -61,6 +65,7 @@ public class Leadership {
         // unique per process: two replicas on one host (or two runs of the jar) must not share an identity
         String host = System.getenv().getOrDefault("HOSTNAME", "watchkeeper");
         this.identity = host + "_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.electing = LeaderElections.active(this.config);
     }
 
     /**
@@ -69,12 +74,11 @@ public class Leadership {
      */
     @Produces
     LeaderElectionConfiguration leaderElectionConfiguration() {
-        if (!config.enabled()) {
+        if (!electing) {
             LOG.info("Leader election is off (watchkeeper.leader-election.enabled=false): this replica writes status and Events");
             return null;
         }
-        leaseNamespace = ClusterConnection.leaseNamespace(config, client.getConfiguration().getNamespace());
-        electing = true;
+        leaseNamespace = LeaderElections.leaseNamespace(config, client.getConfiguration().getNamespace());
         LOG.infof("Leader election through Lease %s/%s as %s: until elected, this replica serves reads and writes nothing",
                 leaseNamespace, config.leaseName(), identity);
         return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaseName()).withLeaseNamespace(leaseNamespace).withIdentity(identity)
@@ -91,8 +95,20 @@ public class Leadership {
         return electing ? leading && !stopping : !stopping;
     }
 
-    public String identity() {
-        return identity;
+    /**
+     * Whether this replica follows: it elects, does not lead, and is neither stopping nor about to exit for a lost
+     * Lease. Only then do its {@link FollowerShadow}s work out what the (idle) reconcilers would.
+     */
+    public boolean isFollowing() {
+        return electing && !leading && !stopping && !lost;
+    }
+
+    /**
+     * Runs {@code action} each time this replica is elected, after {@link #isFollowing} turned false and before JOSDK
+     * starts the reconcilers: a shadow finishes what it was doing, so that it never works alongside its reconciler.
+     */
+    void beforeLeading(Runnable action) {
+        beforeLeading.add(action);
     }
 
     void register(@Observes io.quarkus.runtime.StartupEvent start, MeterRegistry registry) {
@@ -103,6 +119,7 @@ public class Leadership {
 
     private void startedLeading() {
         leading = true;
+        beforeLeading.forEach(Runnable::run);
         LOG.infof("This replica (%s) now leads: it writes watch status and Events", identity);
     }
 
@@ -115,6 +132,7 @@ public class Leadership {
             }
             return;
         }
+        lost = true;
         LOG.errorf("This replica (%s) lost the Lease %s/%s (it could not renew it within %s): it stops writing and exits, "
                 + "to start again as a follower", identity, leaseNamespace, config.leaseName(), config.renewDeadline());
         // not from this thread: JOSDK's shutdown waits for the elector's threads

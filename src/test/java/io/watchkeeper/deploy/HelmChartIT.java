@@ -44,6 +44,14 @@ class HelmChartIT {
     }
 
     @Test
+    void shouldRefuseSeveralReplicasWithoutLeaderElection() {
+        assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("leaderElection.enabled", false).call())
+                .hasMessageContaining("leaderElection.enabled=false with replicas > 1");
+        assertThat(render("leaderElection.enabled", "false", "replicas", "1")).noneMatch(o -> o.getKind().equals("PodDisruptionBudget"))
+                .noneMatch(o -> o.getMetadata().getName().equals("wk-leader-election"));
+    }
+
+    @Test
     void shouldRefuseNamespacedRbacWithoutNamespaces() {
         assertThatThrownBy(() -> new Helm(Artefacts.CHART).template().withName("wk").set("rbac.clusterWide", false).call())
                 .hasMessageContaining("rbac.clusterWide=false needs watchNamespaces");

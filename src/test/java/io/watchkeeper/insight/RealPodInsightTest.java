@@ -48,7 +48,9 @@ class RealPodInsightTest {
         Map<String, String> expected = Map.of("crasher", "CrashLoopBackOff", "hog", "OOMKilled", "missing", "ImagePullBackOff");
         long start = System.nanoTime();
         create(pod(ns, "crasher", "busybox:1.35", List.of("sh", "-c", "echo bye; exit 3"), null));
-        create(pod(ns, "hog", "busybox:1.35", List.of("sh", "-c", "tail /dev/zero"), "20Mi"));
+        // fills 20Mi within a fraction of a second, each run: a run longer than the recovery grace would rightly count
+        // as a recovery (`tail /dev/zero` took more than 15 s on a busy machine once)
+        create(pod(ns, "hog", "busybox:1.35", List.of("sh", "-c", "x=$(head -c 256m /dev/zero | tr '\\0' a)"), "20Mi"));
         create(pod(ns, "missing", "example.invalid/nobody/nothing:1", List.of("sh"), null));
         // crashes twice, then runs: counts its starts in a volume that outlives the container
         Pod flaky = pod(ns, "flaky", "busybox:1.35", List.of("sh", "-c",

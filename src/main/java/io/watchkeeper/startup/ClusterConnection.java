@@ -1,4 +1,4 @@
-package io.watchkeeper.config;
+package io.watchkeeper.startup;
 
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
@@ -9,6 +9,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.quarkus.kubernetes.client.KubernetesConfigCustomizer;
+import io.watchkeeper.config.LeaderElections;
+import io.watchkeeper.config.WatchkeeperConfig;
 import io.watchkeeper.config.WatchkeeperConfig.DemoMode;
 import io.watchkeeper.demo.DemoCluster;
 
@@ -125,13 +127,13 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
 
     /**
      * JOSDK checks the Lease rights too, but stops with a stack trace: say instead, in one line, which right is missing.
-     * Only where JOSDK elects a leader: the packaged operator ({@code prod}).
+     * Only where JOSDK elects a leader (the packaged operator: the {@code prod} profile).
      */
     private static void checkLeaseRights(KubernetesClient client, WatchkeeperConfig.LeaderElection le, String ownNamespace) {
-        if (!le.enabled() || io.quarkus.runtime.LaunchMode.current() != io.quarkus.runtime.LaunchMode.NORMAL) {
+        if (!LeaderElections.active(le)) {
             return;
         }
-        String ns = leaseNamespace(le, ownNamespace);
+        String ns = LeaderElections.leaseNamespace(le, ownNamespace);
         for (String verb : java.util.List.of("get", "update", "patch", "create")) {
             if (!allowed(client, "coordination.k8s.io", "leases", verb, ns, "create".equals(verb) ? null : le.leaseName())) {
                 LOG.errorf("The operator may not %s the Lease %s/%s it elects its leader through. Grant it (the chart's and kubernetes/'s "
@@ -140,11 +142,6 @@ public class ClusterConnection implements KubernetesConfigCustomizer {
                 halt();
             }
         }
-    }
-
-    /** The Lease's namespace: the configured one, else the client's (a pod's own namespace), else {@code default}. */
-    public static String leaseNamespace(WatchkeeperConfig.LeaderElection config, String clientNamespace) {
-        return config.leaseNamespace().orElse(clientNamespace == null || clientNamespace.isBlank() ? "default" : clientNamespace);
     }
 
     private static boolean allowed(KubernetesClient client, String group, String resource, String verb, String namespace, String name) {

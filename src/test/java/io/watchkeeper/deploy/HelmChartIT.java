@@ -204,7 +204,8 @@ class HelmChartIT {
                 .set("rbac.aggregateToDefaultRoles", false).call();
         try {
             assertThat(release.getOutput()).contains("kubectl -n " + ns + " port-forward service/wk-notes 8080:8080")
-                    .contains("create token").contains("kubectl delete resourcewatches,clusterresourcewatches --all --all-namespaces");
+                    .contains("create token").contains("kubectl delete resourcewatches,clusterresourcewatches --all --all-namespaces")
+                    .contains("kubectl -n " + ns + " get lease wk-notes-leader");
         } finally {
             Helm.uninstall("wk-notes").withNamespace(ns).withKubeConfig(kubeconfig).call();
         }

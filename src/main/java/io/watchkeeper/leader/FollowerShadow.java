@@ -37,7 +37,7 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
     private static final Logger LOG = Logger.getLogger(FollowerShadow.class);
 
     private final Leadership leadership;
-    private final EventSourceContext<P> context;
+    private final Function<ResourceID, Optional<P>> primaries;
     private final Function<P, Optional<Duration>> judge;
     private final Consumer<P> deleted;
     private final Map<ResourceID, ScheduledFuture<?>> rechecks = new ConcurrentHashMap<>();
@@ -49,9 +49,15 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
      */
     public FollowerShadow(String controller, Leadership leadership, EventSourceContext<P> context, Function<P, Optional<Duration>> judge,
             Consumer<P> deleted) {
+        this(controller, leadership, id -> context.getPrimaryCache().get(id), judge, deleted);
+    }
+
+    /** @param primaries the controller's primary cache */
+    FollowerShadow(String controller, Leadership leadership, Function<ResourceID, Optional<P>> primaries,
+            Function<P, Optional<Duration>> judge, Consumer<P> deleted) {
         super(Void.class, controller + "-follower-shadow");
         this.leadership = leadership;
-        this.context = context;
+        this.primaries = primaries;
         this.judge = judge;
         this.deleted = deleted;
         // From the start, not from start(): JOSDK starts the controller's informer first, and its initial adds reach
@@ -114,7 +120,7 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
         if (!leadership.isFollowing()) {
             return;
         }
-        Optional<P> primary = context.getPrimaryCache().get(id);
+        Optional<P> primary = primaries.apply(id);
         if (primary.isEmpty()) {
             return;
         }
@@ -125,7 +131,7 @@ public class FollowerShadow<P extends HasMetadata> extends AbstractEventSource<V
             LOG.warnf("Following %s: %s", id, e.toString());
             again = Optional.of(Duration.ofSeconds(5));
         }
-        if (context.getPrimaryCache().get(id).isEmpty()) {
+        if (primaries.apply(id).isEmpty()) {
             // deleted while it was judged: its delete callback may have come before what the judge recorded
             deleted.accept(primary.get());
             return;

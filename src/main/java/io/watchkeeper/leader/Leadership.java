@@ -60,12 +60,16 @@ public class Leadership {
 
     @Inject
     public Leadership(KubernetesClient client, WatchkeeperConfig config) {
+        this(client, config.leaderElection(), LeaderElections.active(config.leaderElection()));
+    }
+
+    Leadership(KubernetesClient client, WatchkeeperConfig.LeaderElection config, boolean electing) {
         this.client = client;
-        this.config = config.leaderElection();
+        this.config = config;
         // unique per process: two replicas on one host (or two runs of the jar) must not share an identity
         String host = System.getenv().getOrDefault("HOSTNAME", "watchkeeper");
         this.identity = host + "_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        this.electing = LeaderElections.active(this.config);
+        this.electing = electing;
     }
 
     /**
@@ -117,7 +121,7 @@ public class Leadership {
                 .register(registry);
     }
 
-    private void startedLeading() {
+    void startedLeading() {
         leading = true;
         beforeLeading.forEach(Runnable::run);
         LOG.infof("This replica (%s) now leads: it writes watch status and Events", identity);

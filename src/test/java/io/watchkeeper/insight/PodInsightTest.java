@@ -75,9 +75,10 @@ class PodInsightTest {
         String ns = TestCluster.namespace("insight-counts");
         var pod = Insight.pod(ns, "flapper", Map.of("app", "flapper"));
         status(ns, "flapper", PodStatuses.running(true, 0));
-        // given: an earlier run saw it crash-loop three times and recover twice, the last time a minute ago
-        earlierEvent(pod, "Warning", "CrashLoopBackOff", 3, java.time.Instant.now().minusSeconds(120));
+        // given: an earlier run saw it crash-loop three times and recover twice, the last time a minute ago (the recovery
+        // first: the operator watches its Events, and a crash loop recorded last would rightly be followed by a recovery)
         earlierEvent(pod, "Normal", "Recovered", 2, java.time.Instant.now().minusSeconds(60));
+        earlierEvent(pod, "Warning", "CrashLoopBackOff", 3, java.time.Instant.now().minusSeconds(120));
 
         // when: it crash-loops again, and recovers again
         status(ns, "flapper", PodStatuses.waiting("CrashLoopBackOff", 1, "Error"));

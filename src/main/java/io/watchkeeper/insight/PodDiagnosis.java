@@ -26,6 +26,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
  * again until the next kill. So a container that last ended abnormally (OOMKilled, or a non-zero exit after a restart)
  * is still in its episode while it is not running, and for {@code recoveryGrace} after it started again; only a
  * container that has run that long since is recovered, and the diagnosis asks to be run again when the grace ends.
+ * A run that just ended counts as much as {@code lastState}: the kubelet keeps one dead container per container, and
+ * when its container GC removes the run before, the status of a container that just crashed has no {@code lastState}.
  */
 public final class PodDiagnosis {
 
@@ -80,12 +82,13 @@ public final class PodDiagnosis {
         for (ContainerStatus c : containers) {
             ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
             ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
-            boolean crashedBefore = last != null && last.getExitCode() != null && last.getExitCode() != 0
-                    && c.getRestartCount() != null && c.getRestartCount() > 0;
+            // the run that just ended, or the one before (the kubelet's container GC may have removed that one already)
+            ContainerStateTerminated crash = abnormal(now) ? now : abnormal(last) ? last : null;
+            boolean crashedBefore = crash != null && c.getRestartCount() != null && c.getRestartCount() > 0;
             Optional<Duration> episode = restarted && crashedBefore ? inEpisode(c, now) : Optional.empty();
             if (episode.isPresent()) {
                 return found(PodProblem.CRASH_LOOP_BACK_OFF, "Container " + c.getName() + " keeps crashing (" + c.getRestartCount()
-                        + " restarts; last exit code " + last.getExitCode() + (last.getReason() == null ? "" : ", " + last.getReason())
+                        + " restarts; last exit code " + crash.getExitCode() + (crash.getReason() == null ? "" : ", " + crash.getReason())
                         + "). Its previous logs say why (kubectl logs --previous).", episode);
             }
         }
@@ -155,6 +158,11 @@ public final class PodDiagnosis {
         }
         Duration up = Duration.between(started.get(), clock.instant());
         return up.compareTo(recoveryGrace) < 0 ? Optional.of(recoveryGrace.minus(up)) : Optional.empty();
+    }
+
+    /** A run that ended with a non-zero exit code. */
+    private static boolean abnormal(ContainerStateTerminated t) {
+        return t != null && t.getExitCode() != null && t.getExitCode() != 0;
     }
 
     /** A Kubernetes timestamp, when it is one. */

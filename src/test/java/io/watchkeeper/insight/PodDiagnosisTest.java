@@ -65,6 +65,24 @@ class PodDiagnosisTest {
                 .as("it exited cleanly before: no crash").isEmpty();
     }
 
+    /**
+     * The kubelet keeps one dead container per container (its container GC runs every minute): right after a crash,
+     * before the back-off shows, the GC may remove the run before, and the status then has no {@code lastState}. The
+     * container that just ended is a crash by itself.
+     */
+    @Test
+    void shouldKeepACrashEpisodeWhenTheKubeletForgotTheRunBefore() {
+        PodStatus s = PodStatuses.running(false, 3);
+        s.getContainerStatuses().get(0).setState(new ContainerStateBuilder().withNewTerminated().withExitCode(3).withReason("Error")
+                .endTerminated().build());
+        assertThat(reason(s)).isEqualTo("CrashLoopBackOff");
+        assertThat(diagnosis.diagnose(pod(s, NOW.minusSeconds(3600))).problem().orElseThrow().message()).contains("last exit code 3");
+
+        s.getContainerStatuses().get(0).setRestartCount(0);
+        assertThat(diagnosis.diagnose(pod(s, NOW.minusSeconds(3600))).problem()).as("its first crash: the kubelet restarts it at once")
+                .isEmpty();
+    }
+
     @Test
     void shouldKeepAnOomEpisodeWhileTheContainerRunsAgainUntilTheNextKill() {
         PodDiagnosis.Result r = diagnosis.diagnose(pod(restarted(3, 137, "OOMKilled", NOW.minusSeconds(5)), NOW.minusSeconds(3600)));

@@ -81,7 +81,9 @@ class RealPodInsightTest {
         });
         LOG.infof("flaky: recovered after %d ms", (System.nanoTime() - start) / 1_000_000);
         expected.forEach((name, problem) -> {
-            assertThat(problemOf(ns, name)).as(name).isIn(alsoAccepted(problem));
+            // on failure, say what the kubelet showed: its reasons and their order are what insight reads
+            assertThat(problemOf(ns, name)).as(() -> name + ": " + TestCluster.admin().pods().inNamespace(ns).withName(name).get()
+                    .getStatus().getContainerStatuses()).isIn(alsoAccepted(problem));
             assertThat(events(ns, name, "Recovered")).as("%s: Recovered Events while it kept failing", name).isEmpty();
             assertThat(events(ns, name, problemOf(ns, name))).as(name).singleElement().satisfies(e -> {
                 assertThat(e.getType()).isEqualTo("Warning");

@@ -3,9 +3,7 @@ package io.watchkeeper.informer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -37,12 +35,11 @@ public class CacheReader {
 
     /** Objects cached under {@code keys} whose labels match {@code labels}, sorted by namespace and name. */
     public List<HasMetadata> list(Collection<InformerKey> keys, Selector labels) {
-        Predicate<HasMetadata> filter = o -> labels.test(o.getMetadata().getLabels());
         List<HasMetadata> out = new ArrayList<>();
         for (InformerKey k : keys) {
             hub.find(k).ifPresent(si -> {
                 metrics.read(k, "list");
-                out.addAll(si.list(filter));
+                out.addAll(si.list(null, labels));
             });
         }
         out.sort(java.util.Comparator.comparing((HasMetadata o) -> String.valueOf(o.getMetadata().getNamespace()))
@@ -51,14 +48,13 @@ public class CacheReader {
     }
 
     /** Objects in {@code namespace} cached under {@code keys} whose labels match {@code labels}, in no particular order. */
-    public List<HasMetadata> list(Collection<InformerKey> keys, String namespace, Predicate<Map<String, String>> labels) {
-        Predicate<HasMetadata> filter = o -> labels.test(o.getMetadata().getLabels());
+    public List<HasMetadata> list(Collection<InformerKey> keys, String namespace, Selector labels) {
         List<HasMetadata> out = new ArrayList<>();
         for (InformerKey k : keys) {
             if (k.namespace() == null || k.namespace().equals(namespace)) {
                 hub.find(k).ifPresent(si -> {
                     metrics.read(k, "list");
-                    out.addAll(si.list(namespace, filter));
+                    out.addAll(si.list(namespace, labels));
                 });
             }
         }
@@ -93,7 +89,7 @@ public class CacheReader {
         List<Timeline.Position> positions = new ArrayList<>();
         List<HasMetadata> out = new ArrayList<>();
         for (InformerKey k : ResumeToken.order(keys)) {
-            Optional<Timeline.Snapshot> snapshot = hub.find(k).flatMap(si -> si.timeline().read(o -> labels.test(o.getMetadata().getLabels())));
+            Optional<Timeline.Snapshot> snapshot = hub.find(k).flatMap(si -> si.timeline().read(labels));
             if (snapshot.isEmpty()) {
                 return Optional.empty();
             }

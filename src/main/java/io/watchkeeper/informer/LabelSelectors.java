@@ -64,7 +64,12 @@ public final class LabelSelectors {
 
         @Override
         public boolean test(Map<String, String> labels) {
-            return requirements.stream().allMatch(r -> r.matches(labels));
+            for (Requirement r : requirements) { // no stream: run for every candidate of every cache read
+                if (!r.matches(labels)) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         public boolean isEmpty() {
@@ -104,6 +109,16 @@ public final class LabelSelectors {
                 reqs.add(requirement(r.getKey(), op, values));
             }
         }
+        return normalised(reqs);
+    }
+
+    /**
+     * The selector of a Service or ReplicationController ({@code spec.selector}): every label equal; validated by
+     * the API server already. Empty selects everything.
+     */
+    public static Selector equalTo(Map<String, String> labels) {
+        List<Requirement> reqs = new ArrayList<>();
+        labels.forEach((k, v) -> reqs.add(new Requirement(k, Op.EQUALS, List.of(v == null ? "" : v))));
         return normalised(reqs);
     }
 

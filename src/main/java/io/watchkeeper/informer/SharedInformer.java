@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 
 import org.jboss.logging.Logger;
 
@@ -91,10 +90,13 @@ public final class SharedInformer {
         return InformerState.SYNCED;
     }
 
-    /** Whether the current backend has completed a list (relists keep it synced) and has not failed. */
+    /**
+     * Whether the current backend has completed a list (relists keep it synced), has not failed, and what it listed is
+     * published (readers see it).
+     */
     public boolean synced() {
         InformerBackend b = backend;
-        return failure == null && b != null && b.source().everListed();
+        return failure == null && b != null && b.source().everListed() && timeline.published();
     }
 
     /** The error that stopped the informer (state FAILED), or the last watch error (WATCH_FAILING, SYNCING). */
@@ -129,14 +131,12 @@ public final class SharedInformer {
         return adoptedBy;
     }
 
-    /** Cached objects matching {@code filter}. The objects are the cache's own: never modify them. */
-    List<HasMetadata> list(Predicate<? super HasMetadata> filter) {
-        return synced() ? timeline.values().filter(filter).toList() : List.of();
-    }
-
-    /** Cached objects in {@code namespace} matching {@code filter}. */
-    List<HasMetadata> list(String namespace, Predicate<? super HasMetadata> filter) {
-        return synced() ? timeline.values(namespace).filter(filter).toList() : List.of();
+    /**
+     * Cached objects in {@code namespace} (all when null) whose labels {@code labels} selects, read through the
+     * namespace and label indexes. The objects are the cache's own: never modify them.
+     */
+    List<HasMetadata> list(String namespace, LabelSelectors.Selector labels) {
+        return synced() ? timeline.values(namespace, labels) : List.of();
     }
 
     Optional<HasMetadata> get(String namespace, String name) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.watchkeeper.informer.LabelSelectors.Selector;
 
 /**
  * What one shared informer publishes, and how it got there: the objects readers see, the ordered changes since the
@@ -97,17 +99,78 @@ public final class Timeline {
     }
 
     /**
-     * What readers see: the objects by key, and their keys by namespace (so that a namespace is read through an index,
-     * not a scan). A source's live view while current; an immutable copy while a list is in progress or the source
-     * changes.
+     * What readers see: the objects by key, their keys by namespace, and their keys by label and value (so that a
+     * namespace, or a selector with an equality or {@code in} requirement, is read through an index, not a scan). A
+     * source's live view while current; an immutable copy while a list is in progress or the source changes.
      */
-    private record View(Map<String, HasMetadata> objects, Map<String, Set<String>> byNamespace) {
-        static final View EMPTY = new View(Map.of(), Map.of());
+    private record View(Map<String, HasMetadata> objects, Map<String, Set<String>> byNamespace,
+            Map<String, Map<String, Set<String>>> byLabel) {
+        static final View EMPTY = new View(Map.of(), Map.of(), Map.of());
 
         View frozen() {
             Map<String, Set<String>> keys = new java.util.HashMap<>();
             byNamespace.forEach((ns, k) -> keys.put(ns, Set.copyOf(k)));
-            return new View(Map.copyOf(objects), Map.copyOf(keys));
+            Map<String, Map<String, Set<String>>> labels = new java.util.HashMap<>();
+            byLabel.forEach((label, byValue) -> {
+                Map<String, Set<String>> values = new java.util.HashMap<>();
+                byValue.forEach((value, k) -> values.put(value, Set.copyOf(k)));
+                labels.put(label, Map.copyOf(values));
+            });
+            return new View(Map.copyOf(objects), Map.copyOf(keys), Map.copyOf(labels));
+        }
+
+        /**
+         * The objects in {@code namespace} (all when null) that {@code labels} selects. Candidates come from the label
+         * index when the selector has an equality or {@code in} requirement (the one with the fewest candidates), or
+         * from the namespace index when that has fewer; else every object is looked at. Every candidate is tested
+         * against the whole selector: a reader may see an object newer than the index entry that led to it.
+         */
+        List<HasMetadata> select(String namespace, Selector labels) {
+            Collection<String> keys = namespace == null ? null : byNamespace.getOrDefault(namespace, Set.of());
+            for (LabelSelectors.Requirement r : labels.requirements()) {
+                if (r.op() == LabelSelectors.Op.EQUALS || r.op() == LabelSelectors.Op.IN) {
+                    Map<String, Set<String>> byValue = byLabel.getOrDefault(r.key(), Map.of());
+                    Collection<String> found;
+                    if (r.values().size() == 1) {
+                        found = byValue.getOrDefault(r.values().get(0), Set.of());
+                    } else {
+                        found = new ArrayList<>();
+                        for (String v : r.values()) {
+                            found.addAll(byValue.getOrDefault(v, Set.of()));
+                        }
+                    }
+                    if (keys == null || found.size() < keys.size()) {
+                        keys = found;
+                    }
+                }
+            }
+            List<HasMetadata> out = new ArrayList<>();
+            for (HasMetadata o : keys == null ? objects.values() : new LookedUp(keys, objects)) {
+                if (o != null && (namespace == null || namespace.equals(o.getMetadata().getNamespace()))
+                        && labels.test(o.getMetadata().getLabels())) {
+                    out.add(o);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** The objects of {@code keys}, looked up as they are iterated (null for a key whose object is gone). */
+    private record LookedUp(Collection<String> keys, Map<String, HasMetadata> objects) implements Iterable<HasMetadata> {
+        @Override
+        public java.util.Iterator<HasMetadata> iterator() {
+            java.util.Iterator<String> k = keys.iterator();
+            return new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return k.hasNext();
+                }
+
+                @Override
+                public HasMetadata next() {
+                    return objects.get(k.next());
+                }
+            };
         }
     }
 
@@ -145,7 +208,10 @@ public final class Timeline {
         this.writes = writes;
     }
 
-    /** A new item store that feeds this timeline once {@link #attach attached}; {@code transform} runs on every object put. */
+    /**
+     * A new item store that feeds this timeline once {@link #attach attached}; {@code transform} runs on every object
+     * put, then the {@link Compactor} shares its parts with the objects already cached.
+     */
     public <T extends HasMetadata> Source<T> newSource(UnaryOperator<T> transform) {
         return new Source<>(this, transform);
     }
@@ -212,6 +278,14 @@ public final class Timeline {
         return v.byNamespace().getOrDefault(namespace, Set.of()).stream().map(v.objects()::get).filter(java.util.Objects::nonNull);
     }
 
+    /**
+     * The published objects in {@code namespace} (all namespaces when null) whose labels {@code labels} selects,
+     * found through the namespace and label indexes where the selector allows (see {@link View#candidates}).
+     */
+    public List<HasMetadata> values(String namespace, Selector labels) {
+        return published.select(namespace, labels);
+    }
+
     /** One published object, by {@code namespace/name} (or {@code name} for cluster-scoped objects), or null. */
     public HasMetadata get(String namespace, String name) {
         return published.objects().get(namespace == null || namespace.isEmpty() ? name : Cache.namespaceKeyFunc(namespace, name));
@@ -219,7 +293,7 @@ public final class Timeline {
 
     /** The published objects and the position they are at, read together; empty before anything was published. */
     public Optional<Snapshot> read() {
-        return read(o -> true);
+        return read(Selector.EVERYTHING);
     }
 
     /** The published objects that {@code filter} accepts, and the position they are at, read together. */
@@ -229,6 +303,15 @@ public final class Timeline {
         }
         keepLog(); // whoever read the position may come back to resume from it
         return Optional.of(new Snapshot(position(), published.objects().values().stream().filter(filter).toList()));
+    }
+
+    /** The published objects whose labels {@code labels} selects (through the label index), and their position. */
+    public synchronized Optional<Snapshot> read(Selector labels) {
+        if (!published()) {
+            return Optional.empty();
+        }
+        keepLog();
+        return Optional.of(new Snapshot(position(), List.copyOf(values(null, labels))));
     }
 
     /**
@@ -440,6 +523,7 @@ public final class Timeline {
         private final UnaryOperator<T> transform;
         private final ConcurrentHashMap<String, T> live = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Set<String>> keysByNamespace = new ConcurrentHashMap<>();
+        private final ConcurrentHashMap<String, Map<String, Set<String>>> keysByLabel = new ConcurrentHashMap<>();
         private volatile boolean listing;
         private volatile boolean listedOnce;
         private volatile String listResourceVersion;
@@ -455,11 +539,34 @@ public final class Timeline {
 
         @SuppressWarnings("unchecked")
         private View view() {
-            return new View((Map<String, HasMetadata>) (Map<String, ?>) live, keysByNamespace);
+            return new View((Map<String, HasMetadata>) (Map<String, ?>) live, keysByNamespace, keysByLabel);
         }
 
-        /** Keeps the namespace index in step with {@link #live}; called under the timeline's lock. */
+        /** Keeps the namespace and label indexes in step with {@link #live}; called under the timeline's lock. */
         private void index(String key, T previous, T current) {
+            Map<String, String> before = previous == null ? null : previous.getMetadata().getLabels();
+            Map<String, String> after = current == null ? null : current.getMetadata().getLabels();
+            if (before != after) { // compacted objects of the same labels share one map
+                Map<String, String> b = before == null ? Map.of() : before;
+                Map<String, String> a = after == null ? Map.of() : after;
+                b.forEach((label, value) -> {
+                    if (!value.equals(a.get(label))) {
+                        keysByLabel.computeIfPresent(label, (l, byValue) -> {
+                            byValue.computeIfPresent(value, (v, keys) -> {
+                                keys.remove(key);
+                                return keys.isEmpty() ? null : keys;
+                            });
+                            return byValue.isEmpty() ? null : byValue;
+                        });
+                    }
+                });
+                a.forEach((label, value) -> {
+                    if (!value.equals(b.get(label))) {
+                        keysByLabel.computeIfAbsent(label, l -> new ConcurrentHashMap<>()).computeIfAbsent(value, v -> ConcurrentHashMap.newKeySet())
+                                .add(key);
+                    }
+                });
+            }
             if (previous != null && current == null) {
                 String ns = previous.getMetadata().getNamespace();
                 if (ns != null) {
@@ -517,7 +624,7 @@ public final class Timeline {
 
         @Override
         public T put(String key, T obj) {
-            return timeline.write(this, key, transform.apply(obj));
+            return timeline.write(this, key, Compactor.SHARED.compact(transform.apply(obj)));
         }
 
         @Override

@@ -114,7 +114,7 @@ public class ServiceReconciler implements ConfigurableReconciler<Service> {
             return Optional.empty();
         }
         String ns = service.getMetadata().getNamespace();
-        List<HasMetadata> pods = cache.list(podKeys, ns, labels -> labels != null && labels.entrySet().containsAll(selector.entrySet()));
+        List<HasMetadata> pods = cache.list(podKeys, ns, io.watchkeeper.informer.LabelSelectors.equalTo(selector));
         return Optional.of(ServiceHealth.of(selector, pods));
     }
 

@@ -1,0 +1,353 @@
+package io.watchkeeper.informer;
+
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.informer.FieldSelectors.FieldSelector;
+import io.watchkeeper.informer.LabelSelectors.Selector;
+import io.watchkeeper.insight.InsightScope;
+import io.watchkeeper.testing.CacheFootprint;
+import io.watchkeeper.testing.RealisticPods;
+
+/**
+ * Issue 12's harness: N realistic Running pods ({@link RealisticPods}) on the test bed's real API server, then, in
+ * one run and on the same pods: the API server's own LIST times, a plain fabric8 informer, and Watchkeeper's caches
+ * (the hub's generic informer, and a typed informer over the hub's store as the insight controller runs it) side by
+ * side: heap per pod, time to synced, RSS, and reads. Prints median/min/max over the repeats. Not a test: see
+ * BENCHMARKS.md for the command.
+ */
+public final class ScaleBenchmark {
+
+    private static final int NAMESPACES = 10;
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Exception | Error e) {
+            e.printStackTrace(); // exec:java would wait for the clients' threads before saying anything
+            System.exit(1);
+        }
+        System.exit(0); // the clients' pools must not keep a finished run alive
+    }
+
+    private static void run(String[] args) throws Exception {
+        int pods = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
+        int repeats = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        System.out.printf("%d pods, %d repeats; %d CPUs, max heap %d MB, %s%n", pods, repeats, Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20, System.getProperty("java.vm.version"));
+        try (ControlPlane cp = ControlPlane.start(List.of(), null)) {
+            Config config = new ConfigBuilder(Config.empty()).withMasterUrl(cp.url()).withOauthToken(ControlPlane.ADMIN.token())
+                    .withTrustCerts(true).withRequestTimeout(120_000).build();
+            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+                long t0 = System.nanoTime();
+                RealisticPods.create(client, "bench", NAMESPACES, pods);
+                System.out.printf("created %d pods with kubelet-style status in %.1f s (8 threads)%n", pods, (System.nanoTime() - t0) / 1e9);
+                Pod one = client.pods().inNamespace(RealisticPods.namespaceOf("bench", NAMESPACES, 0)).withName("pod-0").get();
+                String json = client.getKubernetesSerialization().asJson(one);
+                one.getMetadata().setManagedFields(null);
+                String without = client.getKubernetesSerialization().asJson(one);
+                System.out.printf("one pod as JSON: %d bytes, %d%% of it managedFields%n", json.length(),
+                        100 * (json.length() - without.length()) / json.length());
+                apiServer(cp, pods, repeats);
+                caches(client, pods, repeats);
+            }
+        }
+    }
+
+    /** The API server's answers: a full LIST from the watch cache (resourceVersion=0) and from etcd; label LISTs. */
+    private static void apiServer(ControlPlane cp, int pods, int repeats) throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).build();
+        Stats watchCache = new Stats("API server: full LIST, watch cache (rv=0)");
+        Stats etcd = new Stats("API server: full LIST, etcd");
+        long[] bytes = new long[1];
+        for (int r = 0; r < repeats; r++) {
+            watchCache.add(time(() -> bytes[0] = get(http, cp, "/api/v1/pods?resourceVersion=0")));
+            etcd.add(time(() -> get(http, cp, "/api/v1/pods")));
+        }
+        System.out.printf("LIST of %d pods: %.1f MB of JSON, %.0f bytes per pod%n", pods, bytes[0] / 1e6, (double) bytes[0] / pods);
+        watchCache.print("s", 1e-9);
+        etcd.print("s", 1e-9);
+        Stats labelWatchCache = new Stats("API server: label LIST of " + RealisticPods.PODS_PER_REPLICASET + " pods, watch cache");
+        Stats labelEtcd = new Stats("API server: label LIST of " + RealisticPods.PODS_PER_REPLICASET + " pods, etcd");
+        int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
+        for (int r = 0; r < 50; r++) {
+            String q = "/api/v1/pods?labelSelector=app%3Dapp-" + (r % sets);
+            labelWatchCache.add(time(() -> get(http, cp, q + "&resourceVersion=0")));
+            labelEtcd.add(time(() -> get(http, cp, q)));
+        }
+        labelWatchCache.print("ms", 1e-6);
+        labelEtcd.print("ms", 1e-6);
+    }
+
+    private static void caches(KubernetesClient client, int pods, int repeats) throws Exception {
+        Stats plainSync = new Stats("plain fabric8 informer: time to synced");
+        Stats hubSync = new Stats("Watchkeeper hub (generic): time to synced");
+        Stats typedSync = new Stats("Watchkeeper typed store (insight's): time to synced");
+        for (int r = 0; r < repeats; r++) {
+            boolean first = r == 0;
+
+            Measure m = new Measure("plain fabric8 informer", pods);
+            SharedIndexInformer<Pod> plain = client.pods().inAnyNamespace().runnableInformer(0);
+            plain.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
+            plainSync.add(m.synced());
+            if (first) {
+                m.heap(plain.getStore().list().size(), null);
+                plainReads(plain, pods);
+                profileBefore(client, plain.getStore().list().subList(0, Math.min(pods, 500)));
+            }
+            plain.stop();
+            plain = null;
+
+            m = new Measure("Watchkeeper hub (generic)", pods);
+            InformerHub hub = hub(client);
+            InformerKey key = InformerKey.of(InsightScope.PODS, null, Selector.EVERYTHING, FieldSelector.EVERYTHING);
+            SharedInformer si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
+            }).get(key);
+            awaitTrue(si::synced);
+            hubSync.add(m.synced());
+            if (first) {
+                m.heap(si.size(), si.timeline());
+                hubReads(si, pods);
+                System.out.print("Watchkeeper hub (generic), where the bytes go:\n" + CacheFootprint.profile(si.timeline(), 12));
+            }
+            hub.shutdown();
+            hub = null;
+            si = null;
+
+            m = new Measure("Watchkeeper typed store (insight's)", pods);
+            SharedIndexInformer<Pod> typed = client.pods().inAnyNamespace().runnableInformer(0);
+            Timeline timeline = typedCache(typed);
+            typedSync.add(m.synced());
+            if (first) {
+                m.heap(timeline.size(), timeline);
+                System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, 12));
+            }
+            typed.stop();
+        }
+        plainSync.print("s", 1e-9);
+        hubSync.print("s", 1e-9);
+        typedSync.print("s", 1e-9);
+    }
+
+    /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
+    static InformerHub hub(KubernetesClient client) {
+        KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build(); // the hub closes it
+        return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(5),
+                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)));
+    }
+
+    /**
+     * Starts {@code informer} over a hub store, as the insight controller's informer runs (typed, managedFields
+     * dropped, compacted), and returns what it publishes once synced.
+     */
+    static Timeline typedCache(SharedIndexInformer<Pod> informer) throws Exception {
+        Timeline timeline = new Timeline(new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), Clock.systemUTC(), (t, p, c) -> {
+        });
+        Timeline.Source<Pod> source = timeline.newSource(CacheTransform::strip);
+        timeline.attach(source);
+        informer.itemStore(source);
+        // the hub learns of lists from the client's requests; here the informer's first list is the whole story
+        source.beginList();
+        informer.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
+        source.listed(informer.lastSyncResourceVersion());
+        return timeline;
+    }
+
+    /**
+     * Where the bytes go without compaction (JOL, on a sample): a plain informer's pods; the same pods with
+     * {@code managedFields} dropped (what Watchkeeper's typed store held before the {@link Compactor}); and as
+     * generic objects without {@code managedFields} (what its hub held).
+     */
+    private static void profileBefore(KubernetesClient client, List<Pod> sample) {
+        System.out.print("plain fabric8 informer, where the bytes go:\n" + CacheFootprint.profileOfObjects(sample, 12));
+        var json = client.getKubernetesSerialization();
+        List<Pod> stripped = sample.stream().map(p -> CacheTransform.strip(json.clone(p))).toList();
+        System.out.print("before the Compactor: typed, managedFields dropped:\n" + CacheFootprint.profileOfObjects(stripped, 6));
+        List<io.fabric8.kubernetes.api.model.GenericKubernetesResource> generic = sample.stream().map(p -> CacheTransform.strip(
+                json.unmarshal(json.asJson(p), io.fabric8.kubernetes.api.model.GenericKubernetesResource.class))).toList();
+        System.out.print("before the Compactor: generic, managedFields dropped:\n" + CacheFootprint.profileOfObjects(generic, 6));
+    }
+
+    private static void plainReads(SharedIndexInformer<Pod> plain, int pods) {
+        var store = plain.getStore();
+        double get = perCall(1_000_000, i -> store.getByKey(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods) + "/pod-" + (i % pods)));
+        double scan = perCall(50, i -> store.list().stream().filter(p -> ("app-" + (i % Math.max(1, pods / 100))).equals(
+                p.getMetadata().getLabels().get("app"))).count());
+        System.out.printf("plain fabric8: get by key %.3f µs; label list (scan + filter) %.1f µs%n", get, scan);
+    }
+
+    private static void hubReads(SharedInformer si, int pods) throws InvalidSelectorException {
+        double get = perCall(1_000_000, i -> si.get(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods), "pod-" + (i % pods)));
+        int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
+        List<Selector> selectors = new ArrayList<>();
+        for (int s = 0; s < sets; s++) {
+            selectors.add(LabelSelectors.parse("app=app-" + s));
+        }
+        int[] matched = new int[1];
+        double label = perCall(20_000, i -> matched[0] = si.list(null, selectors.get(i % sets)).size());
+        int[] inNamespace = new int[1];
+        double namespace = perCall(2_000, i -> inNamespace[0] = si.list("bench-" + (i % NAMESPACES), Selector.EVERYTHING).size());
+        Selector scan = LabelSelectors.parse("app notin (x)");
+        double full = perCall(50, i -> si.list(null, scan).size());
+        System.out.printf("hub: get by namespace/name %.3f µs; label list (index, %d of %d pods) %.1f µs; namespace list (index, %d pods) "
+                + "%.1f µs; selector no index can serve (scan) %.1f µs%n", get, matched[0], pods, label, inNamespace[0], namespace, full);
+    }
+
+    /** Mean time per call of {@code call}, in µs, after a warm-up of the same length. */
+    private static double perCall(int calls, java.util.function.IntFunction<Object> call) {
+        Object sink = null;
+        for (int i = 0; i < calls; i++) {
+            sink = call.apply(i);
+        }
+        long t = System.nanoTime();
+        for (int i = 0; i < calls; i++) {
+            sink = call.apply(i);
+        }
+        double us = (System.nanoTime() - t) / 1e3 / calls;
+        if (sink == ScaleBenchmark.class) {
+            System.out.println(); // keeps the calls from being optimised away
+        }
+        return us;
+    }
+
+    /** Heap and RSS before a cache fills, and the time it takes. */
+    private static final class Measure {
+        private final String what;
+        private final int pods;
+        private final long heapBefore;
+        private final long rssBefore;
+        private final long start;
+
+        Measure(String what, int pods) throws InterruptedException {
+            this.what = what;
+            this.pods = pods;
+            this.heapBefore = usedHeap();
+            this.rssBefore = rss();
+            this.start = System.nanoTime();
+        }
+
+        long synced() {
+            return System.nanoTime() - start;
+        }
+
+        void heap(int items, Timeline exact) throws InterruptedException {
+            long heap = usedHeap() - heapBefore;
+            System.out.printf("%s: %.1f KB heap per pod by GC (%d items)%s; RSS %d MB -> %d MB%n", what, heap / 1024.0 / pods, items,
+                    exact == null ? "" : String.format(", %.2f KB exact (JOL: objects, indexes, shared parts)",
+                            CacheFootprint.of(exact) / 1024.0 / items),
+                    rssBefore >> 20, rss() >> 20);
+        }
+    }
+
+    private static void awaitTrue(Supplier<Boolean> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not synced within 10 minutes");
+            }
+            TimeUnit.MILLISECONDS.sleep(5); // a harness polling its subject, not a test waiting
+        }
+    }
+
+    private static long time(ThrowingRunnable r) throws Exception {
+        long t = System.nanoTime();
+        r.run();
+        return System.nanoTime() - t;
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    private static long get(HttpClient http, ControlPlane cp, String path) throws Exception {
+        HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(cp.url() + path))
+                .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build(), HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(path + ": HTTP " + r.statusCode());
+        }
+        return r.body().length;
+    }
+
+    private static javax.net.ssl.SSLContext trustAll() throws Exception {
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        } }, new java.security.SecureRandom());
+        return ctx;
+    }
+
+    static long usedHeap() throws InterruptedException {
+        for (int i = 0; i < 4; i++) {
+            System.gc();
+            TimeUnit.MILLISECONDS.sleep(200);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** This process's resident set, from /proc/self/status. */
+    private static long rss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    /** Median, min and max of repeated measurements. */
+    private static final class Stats {
+        private final String what;
+        private final List<Long> values = new ArrayList<>();
+
+        Stats(String what) {
+            this.what = what;
+        }
+
+        void add(long value) {
+            values.add(value);
+        }
+
+        void print(String unit, double scale) {
+            List<Long> sorted = new ArrayList<>(values);
+            Collections.sort(sorted);
+            System.out.printf("%s: median %.2f %s, min %.2f, max %.2f (%d runs)%n", what, sorted.get(sorted.size() / 2) * scale, unit,
+                    sorted.get(0) * scale, sorted.get(sorted.size() - 1) * scale, sorted.size());
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.watchkeeper.testing;
+
+import java.lang.reflect.Field;
+
+import org.openjdk.jol.info.GraphLayout;
+
+import io.watchkeeper.informer.Compactor;
+import io.watchkeeper.informer.Timeline;
+
+/**
+ * The exact heap a cache takes, as JOL walks it: every published object, the namespace and label indexes, and the
+ * {@link Compactor}'s pool (its entries; the parts they share are counted once, where the objects use them).
+ * Deterministic, unlike used-heap differences around a GC.
+ */
+public final class CacheFootprint {
+
+    static {
+        // the timeline's view is a record, whose field offsets JOL reads only this way on Java 17
+        System.setProperty("jol.magicFieldOffset", "true");
+    }
+
+    private CacheFootprint() {
+    }
+
+    /** Bytes of what {@code timeline} publishes, with the shared pool. */
+    public static long of(Timeline timeline) {
+        Compactor.SHARED.pooled(); // drops entries of parts already collected
+        return GraphLayout.parseInstance(published(timeline), Compactor.SHARED).totalSize();
+    }
+
+    /** Bytes of {@code objects} as they are (a plain informer's store, say), shared parts counted once. */
+    public static long ofObjects(Object... objects) {
+        return GraphLayout.parseInstance(objects).totalSize();
+    }
+
+    /** Where the bytes of {@code timeline}'s cache go: the {@code top} classes by total size, bytes per object cached. */
+    public static String profile(Timeline timeline, int top) {
+        Compactor.SHARED.pooled();
+        return profile(GraphLayout.parseInstance(published(timeline), Compactor.SHARED), timeline.size(), top);
+    }
+
+    /** The same for {@code objects} as they are, per object of them. */
+    public static String profileOfObjects(java.util.List<?> objects, int top) {
+        return profile(GraphLayout.parseInstance(objects.toArray()), objects.size(), top);
+    }
+
+    private static String profile(GraphLayout layout, int per, int top) {
+        var sizes = layout.getClassSizes();
+        var counts = layout.getClassCounts();
+        StringBuilder sb = new StringBuilder(String.format("  %,.0f bytes and %.1f objects per cached object; by class:%n",
+                (double) layout.totalSize() / per, (double) layout.totalCount() / per));
+        layout.getClasses().stream().sorted(java.util.Comparator.comparingLong((Class<?> c) -> sizes.count(c)).reversed()).limit(top)
+                .forEach(c -> sb.append(String.format("  %8.0f B %6.1f objects  %s%n", (double) sizes.count(c) / per,
+                        (double) counts.count(c) / per, c.getName())));
+        return sb.toString();
+    }
+
+    private static Object published(Timeline timeline) {
+        try {
+            Field f = Timeline.class.getDeclaredField("published");
+            f.setAccessible(true);
+            return f.get(timeline);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Timeline has no published view to measure", e);
+        }
+    }
+}

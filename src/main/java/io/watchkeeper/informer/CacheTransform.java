@@ -9,8 +9,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
 /**
  * What happens to an object before it enters a cache: {@code metadata.managedFields} is dropped (about half of a
@@ -30,6 +35,20 @@ public final class CacheTransform {
     private static final int SHORTEST_SEARCHED_VALUE = 4;
 
     private CacheTransform() {
+    }
+
+    /**
+     * The serialization of the hub's client: {@code metadata.managedFields}, which a cache drops anyway, is skipped
+     * while an object is read instead of being built first (it is about half of a typical object's JSON).
+     */
+    public static KubernetesSerialization serialization() {
+        ObjectMapper mapper = new ObjectMapper();
+        mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+        return new KubernetesSerialization(mapper, true);
+    }
+
+    @JsonIgnoreProperties(value = "managedFields", allowGetters = false)
+    private abstract static class WithoutManagedFields {
     }
 
     public static GenericKubernetesResource apply(GenericKubernetesResource obj, boolean secret) {

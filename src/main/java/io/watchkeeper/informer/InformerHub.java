@@ -112,7 +112,7 @@ public class InformerHub {
     }
 
     private static KubernetesClient hubClient(KubernetesClient operatorClient, RequestCounter counter) {
-        return new KubernetesClientBuilder().withConfig(operatorClient.getConfiguration())
+        return new KubernetesClientBuilder().withConfig(operatorClient.getConfiguration()).withKubernetesSerialization(CacheTransform.serialization())
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter.forHubClient()))
                 .build();
     }

@@ -152,7 +152,8 @@ public final class ScaleBenchmark {
 
     /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
     static InformerHub hub(KubernetesClient client) {
-        KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration()).build(); // the hub closes it
+        KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                .withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
         return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(5),
                 Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)));
     }

@@ -261,6 +261,40 @@ class TimelineTest {
         assertThat(timeline.resume(now, observer(new ArrayList<>()))).hasValueSatisfying(l -> assertThat(l).isEmpty());
     }
 
+    /** Reads by label go through the index; it follows labels that change, objects that go, and relists. */
+    @Test
+    void shouldKeepTheLabelIndexInStepWithEveryWrite() throws InvalidSelectorException {
+        listed(Map.of());
+        source.put("default/a", labelled("a", "1", Map.of("app", "web", "tier", "front")));
+        source.put("default/b", labelled("b", "1", Map.of("app", "web")));
+        source.put("default/c", labelled("c", "1", Map.of("app", "db")));
+        assertThat(names(LabelSelectors.parse("app=web"))).containsExactlyInAnyOrder("a", "b");
+        assertThat(names(LabelSelectors.parse("app in (web,db),tier"))).containsExactly("a");
+        assertThat(names(LabelSelectors.parse("app!=web"))).as("no index: every object looked at").containsExactly("c");
+
+        source.put("default/b", labelled("b", "2", Map.of("app", "db")));
+        source.remove("default/a");
+        assertThat(names(LabelSelectors.parse("app=web"))).isEmpty();
+        assertThat(names(LabelSelectors.parse("app=db"))).containsExactlyInAnyOrder("b", "c");
+
+        source.beginList(); // a relist: readers keep the published state, read through a frozen copy of the indexes
+        source.put("default/c", labelled("c", "3", Map.of("app", "web")));
+        assertThat(names(LabelSelectors.parse("app=db"))).containsExactlyInAnyOrder("b", "c");
+        source.listed("3");
+        assertThat(names(LabelSelectors.parse("app=web"))).containsExactly("c");
+        assertThat(timeline.read(LabelSelectors.parse("app=db")).orElseThrow().items()).extracting(TimelineTest::name).containsExactly("b");
+    }
+
+    private java.util.List<String> names(LabelSelectors.Selector labels) {
+        return timeline.values("default", labels).stream().map(TimelineTest::name).toList();
+    }
+
+    private static HasMetadata labelled(String name, String rv, Map<String, String> labels) {
+        HasMetadata o = cm(name, rv);
+        o.getMetadata().setLabels(labels);
+        return o;
+    }
+
     private void listed(Map<String, String> items) {
         timeline.attach(source);
         source.beginList();

@@ -2,14 +2,15 @@ package io.watchkeeper.testing;
 
 import java.lang.reflect.Field;
 
+import org.openjdk.jol.info.ClassLayout;
 import org.openjdk.jol.info.GraphLayout;
 
 import io.watchkeeper.informer.Compactor;
 import io.watchkeeper.informer.Timeline;
 
 /**
- * The exact heap a cache takes, as JOL walks it: every published object, the namespace and label indexes, and the
- * {@link Compactor}'s pool (its entries; the parts they share are counted once, where the objects use them).
+ * The exact heap a cache takes, as JOL walks it: every published object, the namespace and label indexes (the parts
+ * objects share counted once), and the {@link Compactor}'s pool entries.
  * Deterministic, unlike used-heap differences around a GC.
  */
 public final class CacheFootprint {
@@ -22,10 +23,27 @@ public final class CacheFootprint {
     private CacheFootprint() {
     }
 
-    /** Bytes of what {@code timeline} publishes, with the shared pool. */
+    /** Bytes of what {@code timeline} publishes, with the shared pool's entries. */
     public static long of(Timeline timeline) {
-        Compactor.SHARED.pooled(); // drops entries of parts already collected
-        return GraphLayout.parseInstance(published(timeline), Compactor.SHARED).totalSize();
+        return GraphLayout.parseInstance(published(timeline)).totalSize() + poolEntries();
+    }
+
+    /**
+     * What the {@link Compactor}'s pool adds beyond the parts (which the cached objects hold): per entry, its weak key
+     * and the hash map's node and slot. Computed from the pool's size rather than walked, because a walk through weak
+     * references also reaches whatever other references the collector has linked to them (a whole stopped informer's
+     * garbage, once).
+     */
+    private static long poolEntries() {
+        try {
+            long key = ClassLayout.parseClass(Class.forName(Compactor.class.getName() + "$Key")).instanceSize();
+            long node = ClassLayout.parseClass(Class.forName("java.util.concurrent.ConcurrentHashMap$Node")).instanceSize();
+            long entries = Compactor.SHARED.pooled();
+            long slots = Long.highestOneBit(Math.max(1, entries * 4 / 3)) * 2; // the table doubles past 3/4 full
+            return entries * (key + node) + slots * 4;
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Bytes of {@code objects} as they are (a plain informer's store, say), shared parts counted once. */
@@ -35,8 +53,9 @@ public final class CacheFootprint {
 
     /** Where the bytes of {@code timeline}'s cache go: the {@code top} classes by total size, bytes per object cached. */
     public static String profile(Timeline timeline, int top) {
-        Compactor.SHARED.pooled();
-        return profile(GraphLayout.parseInstance(published(timeline), Compactor.SHARED), timeline.size(), top);
+        return profile(GraphLayout.parseInstance(published(timeline)), timeline.size(), top)
+                + String.format("  %8.0f B                 the Compactor's pool entries (%d)%n", (double) poolEntries() / timeline.size(),
+                        Compactor.SHARED.pooled());
     }
 
     /** The same for {@code objects} as they are, per object of them. */

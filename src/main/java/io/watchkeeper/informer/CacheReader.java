@@ -14,7 +14,8 @@ import io.watchkeeper.informer.LabelSelectors.Selector;
 /**
  * The lister: reads over the shared caches for reconcilers and the HTTP layer. Nothing here calls the API server;
  * every read is counted in {@code watchkeeper_cache_reads_total}. Returned objects are the caches' own: never modify
- * them.
+ * them. Their parts are shared with other cached objects ({@link Compactor}): maps and lists refuse changes, and a
+ * setter on a model part would change every object sharing it.
  */
 @ApplicationScoped
 public class CacheReader {

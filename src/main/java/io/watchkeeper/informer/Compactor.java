@@ -26,11 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * same order (not fabric8's {@code equals}, which calls the quantities {@code 1000m} and {@code 1} equal).
  * <p>
  * The shared parts are held weakly: a part leaves the pool when no cached object uses it any more. The top of an
- * object (the object itself, its metadata, its spec and status, and their field maps) is never pooled, because it is
- * nearly always unique; its fields are compacted in place.
+ * object (the object itself, its metadata, its spec, and their field maps) and everything in its {@code status} are
+ * never pooled, because they are nearly always the object's own; they are compacted in place.
  * <p>
  * Cached objects are read-only (see {@link CacheReader}); compacted ones enforce it for their maps and lists, which
- * throw {@link UnsupportedOperationException} when changed. Thread-safe.
+ * throw {@link UnsupportedOperationException} when changed. Their model objects (a {@code Container}, a
+ * {@code PodCondition}) cannot refuse a setter: one call would change that part in every object sharing it. Strings
+ * are interned with {@link String#intern}, whose table lives outside the heap. Thread-safe.
  */
 public final class Compactor {
 
@@ -39,7 +41,7 @@ public final class Compactor {
 
     /** Longer strings (certificates, last-applied configurations) are rarely equal to others: not interned. */
     static final int LONGEST_INTERNED = 256;
-    /** Parts at this depth or deeper are pooled; the object is at depth 0, its metadata, spec and status at 1. */
+    /** Parts at this depth or deeper are pooled; the object is at depth 0, its metadata and spec at 1. */
     private static final int POOLED_FROM_DEPTH = 2;
     private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
 
@@ -79,38 +81,61 @@ public final class Compactor {
             return value; // compacted before (an object that passes through two caches)
         }
         if (value instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                return FrozenMap.EMPTY; // every model object's additionalProperties: one for all, pooled or not
+            }
             Object[] kv = new Object[m.size() * 2];
             int i = 0;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                kv[i++] = compact(e.getKey(), depth + 1);
-                kv[i++] = compact(e.getValue(), depth + 1);
+                kv[i++] = compact(e.getKey(), depth);
+                kv[i++] = compact(e.getValue(), child(depth, e.getKey()));
             }
             return intern(new FrozenMap(kv), depth);
         }
         if (value instanceof List<?> l) {
+            if (l.isEmpty()) {
+                return FrozenList.EMPTY;
+            }
             Object[] items = new Object[l.size()];
             int i = 0;
             for (Object o : l) {
-                items[i++] = compact(o, depth + 1);
+                items[i++] = compact(o, child(depth, null));
             }
             return intern(new FrozenList(items), depth);
         }
         if (isModel(value)) {
+            boolean whole = true;
             for (Field f : fields.get(value.getClass())) {
                 try {
                     Object v = f.get(value);
                     // a model's field bag belongs to it: same depth
-                    Object c = compact(v, f.getName().equals("additionalProperties") ? depth : depth + 1);
-                    if (c != v && f.getType().isInstance(c)) {
-                        f.set(value, c);
+                    Object c = compact(v, f.getName().equals("additionalProperties") ? depth : child(depth, f.getName()));
+                    if (c != v) {
+                        if (f.getType().isInstance(c)) {
+                            f.set(value, c);
+                        } else {
+                            whole = false; // a field that takes no compact map or list keeps a mutable child
+                        }
                     }
                 } catch (IllegalAccessException e) {
                     throw new IllegalStateException("Cannot compact " + f, e);
                 }
             }
-            return intern(value, depth);
+            return whole ? intern(value, depth) : value; // never share a part with a mutable child
         }
         return value; // numbers, booleans, enums: small, or shared by the JVM already
+    }
+
+    /**
+     * The depth of a part's child {@code name}: one deeper, except that an object's {@code status} and everything in
+     * it are marked (negative) as never pooled, because what a status says (start times, IPs, container IDs) is nearly
+     * always the object's own; a pool entry for it would cost more than it shares.
+     */
+    private static int child(int depth, Object name) {
+        if (depth < 0) {
+            return depth;
+        }
+        return depth == 0 && "status".equals(name) ? -1 : depth + 1;
     }
 
     private Object intern(Object part, int depth) {
@@ -247,6 +272,7 @@ public final class Compactor {
 
     /** An immutable map in insertion order, keys and values in one array; {@code get} is a linear search. */
     static final class FrozenMap extends AbstractMap<String, Object> {
+        static final FrozenMap EMPTY = new FrozenMap(new Object[0]);
         private final Object[] kv;
         private int hash;
 
@@ -324,6 +350,7 @@ public final class Compactor {
 
     /** An immutable list over one array (nulls allowed, as JSON allows them). */
     static final class FrozenList extends AbstractList<Object> implements RandomAccess {
+        static final FrozenList EMPTY = new FrozenList(new Object[0]);
         private final Object[] items;
         private int hash;
 

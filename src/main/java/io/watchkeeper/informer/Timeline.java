@@ -133,8 +133,8 @@ public final class Timeline {
                     Collection<String> found;
                     if (r.values().size() == 1) {
                         found = byValue.getOrDefault(r.values().get(0), Set.of());
-                    } else {
-                        found = new ArrayList<>();
+                    } else { // a set: a key that moves between two of the values meanwhile is looked at once
+                        found = new java.util.LinkedHashSet<>();
                         for (String v : r.values()) {
                             found.addAll(byValue.getOrDefault(v, Set.of()));
                         }
@@ -280,7 +280,7 @@ public final class Timeline {
 
     /**
      * The published objects in {@code namespace} (all namespaces when null) whose labels {@code labels} selects,
-     * found through the namespace and label indexes where the selector allows (see {@link View#candidates}).
+     * found through the namespace and label indexes where the selector allows (see {@link View#select}).
      */
     public List<HasMetadata> values(String namespace, Selector labels) {
         return published.select(namespace, labels);

@@ -82,8 +82,10 @@ public final class PodDiagnosis {
         for (ContainerStatus c : containers) {
             ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
             ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
-            // the run that just ended, or the one before (the kubelet's container GC may have removed that one already)
-            ContainerStateTerminated crash = abnormal(now) ? now : abnormal(last) ? last : null;
+            // the run that just ended, or the one before (the kubelet's container GC may have removed that one already);
+            // not the run that ended because the pod is being deleted (SIGTERM: 143)
+            boolean deleting = pod.getMetadata() != null && pod.getMetadata().getDeletionTimestamp() != null;
+            ContainerStateTerminated crash = abnormal(now) && !deleting ? now : abnormal(last) ? last : null;
             boolean crashedBefore = crash != null && c.getRestartCount() != null && c.getRestartCount() > 0;
             Optional<Duration> episode = restarted && crashedBefore ? inEpisode(c, now) : Optional.empty();
             if (episode.isPresent()) {

@@ -63,6 +63,7 @@ class CacheMemoryTest {
         double plainPerPod = (double) CacheFootprint.ofObjects(sample.toArray()) / PLAIN_SAMPLE;
         plain.stop();
 
+        long baseline = CacheFootprint.poolBaseline();
         InformerHub hub = ScaleBenchmark.hub(client);
         double hubPerPod;
         try {
@@ -71,17 +72,18 @@ class CacheMemoryTest {
             }).get(key);
             await().atMost(Duration.ofMinutes(2)).until(si::synced);
             assertThat(si.size()).isEqualTo(PODS);
-            hubPerPod = (double) CacheFootprint.of(si.timeline()) / PODS;
+            hubPerPod = (double) CacheFootprint.of(si.timeline(), baseline) / PODS;
         } finally {
             hub.shutdown();
         }
 
+        baseline = CacheFootprint.poolBaseline();
         SharedIndexInformer<Pod> typed = client.pods().inNamespace(namespace).runnableInformer(0);
         double typedPerPod;
         try {
             Timeline timeline = ScaleBenchmark.typedCache(typed);
             assertThat(timeline.size()).isEqualTo(PODS);
-            typedPerPod = (double) CacheFootprint.of(timeline) / PODS;
+            typedPerPod = (double) CacheFootprint.of(timeline, baseline) / PODS;
         } finally {
             typed.stop();
         }

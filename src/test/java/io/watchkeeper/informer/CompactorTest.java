@@ -43,6 +43,21 @@ class CompactorTest {
         assertThat(b.getMetadata().getName()).isNotEqualTo(a.getMetadata().getName());
     }
 
+    /** What a status says is nearly always the object's own: compacted, but not worth a pool entry. */
+    @Test
+    void shouldNotPoolStatusParts() {
+        Pod a = pod(0);
+        Pod twin = pod(0);
+        twin.getMetadata().setName("twin");
+
+        compactor.compact(a);
+        compactor.compact(twin);
+
+        assertThat(twin.getSpec().getContainers()).isSameAs(a.getSpec().getContainers());
+        assertThat(twin.getStatus().getConditions()).isEqualTo(a.getStatus().getConditions()).isNotSameAs(a.getStatus().getConditions());
+        assertThat(twin.getStatus().getPhase()).isSameAs(a.getStatus().getPhase());
+    }
+
     @Test
     void shouldCompactGenericObjectsTheSameWay() {
         GenericKubernetesResource a = JSON.unmarshal(JSON.asJson(pod(0)), GenericKubernetesResource.class);

@@ -129,7 +129,7 @@ public final class ScaleBenchmark {
             if (first) {
                 m.heap(si.size(), si.timeline());
                 hubReads(si, pods);
-                System.out.print("Watchkeeper hub (generic), where the bytes go:\n" + CacheFootprint.profile(si.timeline(), 12));
+                System.out.print("Watchkeeper hub (generic), where the bytes go:\n" + CacheFootprint.profile(si.timeline(), m.poolBefore, 12));
             }
             hub.shutdown();
             hub = null;
@@ -141,7 +141,7 @@ public final class ScaleBenchmark {
             typedSync.add(m.synced());
             if (first) {
                 m.heap(timeline.size(), timeline);
-                System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, 12));
+                System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, m.poolBefore, 12));
             }
             typed.stop();
         }
@@ -192,44 +192,52 @@ public final class ScaleBenchmark {
 
     private static void plainReads(SharedIndexInformer<Pod> plain, int pods) {
         var store = plain.getStore();
-        double get = perCall(1_000_000, i -> store.getByKey(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods) + "/pod-" + (i % pods)));
-        double scan = perCall(50, i -> store.list().stream().filter(p -> ("app-" + (i % Math.max(1, pods / 100))).equals(
+        String get = perCall(1_000_000, i -> store.getByKey(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods) + "/pod-" + (i % pods)));
+        String scan = perCall(50, i -> store.list().stream().filter(p -> ("app-" + (i % Math.max(1, pods / 100))).equals(
                 p.getMetadata().getLabels().get("app"))).count());
-        System.out.printf("plain fabric8: get by key %.3f µs; label list (scan + filter) %.1f µs%n", get, scan);
+        System.out.printf("plain fabric8, µs per call, median (min-max) of %d rounds: get by key %s; label list (scan + filter) %s%n", ROUNDS,
+                get, scan);
     }
 
     private static void hubReads(SharedInformer si, int pods) throws InvalidSelectorException {
-        double get = perCall(1_000_000, i -> si.get(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods), "pod-" + (i % pods)));
+        String get = perCall(1_000_000, i -> si.get(RealisticPods.namespaceOf("bench", NAMESPACES, i % pods), "pod-" + (i % pods)));
         int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
         List<Selector> selectors = new ArrayList<>();
         for (int s = 0; s < sets; s++) {
             selectors.add(LabelSelectors.parse("app=app-" + s));
         }
         int[] matched = new int[1];
-        double label = perCall(20_000, i -> matched[0] = si.list(null, selectors.get(i % sets)).size());
+        String label = perCall(20_000, i -> matched[0] = si.list(null, selectors.get(i % sets)).size());
         int[] inNamespace = new int[1];
-        double namespace = perCall(2_000, i -> inNamespace[0] = si.list("bench-" + (i % NAMESPACES), Selector.EVERYTHING).size());
+        String namespace = perCall(2_000, i -> inNamespace[0] = si.list("bench-" + (i % NAMESPACES), Selector.EVERYTHING).size());
         Selector scan = LabelSelectors.parse("app notin (x)");
-        double full = perCall(50, i -> si.list(null, scan).size());
-        System.out.printf("hub: get by namespace/name %.3f µs; label list (index, %d of %d pods) %.1f µs; namespace list (index, %d pods) "
-                + "%.1f µs; selector no index can serve (scan) %.1f µs%n", get, matched[0], pods, label, inNamespace[0], namespace, full);
+        String full = perCall(50, i -> si.list(null, scan).size());
+        System.out.printf("hub, µs per call, median (min-max) of %d rounds: get by namespace/name %s; label list (index, %d of %d pods) %s; "
+                + "namespace list (index, %d pods) %s; selector no index can serve (scan) %s%n", ROUNDS, get, matched[0], pods, label,
+                inNamespace[0], namespace, full);
     }
 
-    /** Mean time per call of {@code call}, in µs, after a warm-up of the same length. */
-    private static double perCall(int calls, java.util.function.IntFunction<Object> call) {
+    /** Rounds of read measurements: each the mean time per call over {@code calls} calls. */
+    private static final int ROUNDS = 5;
+
+    /** The time per call of {@code call} in µs, median (min-max) over {@link #ROUNDS} rounds after a warm-up round. */
+    private static String perCall(int calls, java.util.function.IntFunction<Object> call) {
         Object sink = null;
-        for (int i = 0; i < calls; i++) {
-            sink = call.apply(i);
+        List<Double> rounds = new ArrayList<>();
+        for (int r = 0; r <= ROUNDS; r++) {
+            long t = System.nanoTime();
+            for (int i = 0; i < calls; i++) {
+                sink = call.apply(i);
+            }
+            if (r > 0) {
+                rounds.add((System.nanoTime() - t) / 1e3 / calls);
+            }
         }
-        long t = System.nanoTime();
-        for (int i = 0; i < calls; i++) {
-            sink = call.apply(i);
-        }
-        double us = (System.nanoTime() - t) / 1e3 / calls;
         if (sink == ScaleBenchmark.class) {
             System.out.println(); // keeps the calls from being optimised away
         }
-        return us;
+        Collections.sort(rounds);
+        return String.format("%.3f (%.3f-%.3f)", rounds.get(rounds.size() / 2), rounds.get(0), rounds.get(rounds.size() - 1));
     }
 
     /** Heap and RSS before a cache fills, and the time it takes. */
@@ -238,6 +246,7 @@ public final class ScaleBenchmark {
         private final int pods;
         private final long heapBefore;
         private final long rssBefore;
+        private final long poolBefore;
         private final long start;
 
         Measure(String what, int pods) throws InterruptedException {
@@ -245,6 +254,7 @@ public final class ScaleBenchmark {
             this.pods = pods;
             this.heapBefore = usedHeap();
             this.rssBefore = rss();
+            this.poolBefore = CacheFootprint.poolBaseline();
             this.start = System.nanoTime();
         }
 
@@ -256,7 +266,7 @@ public final class ScaleBenchmark {
             long heap = usedHeap() - heapBefore;
             System.out.printf("%s: %.1f KB heap per pod by GC (%d items)%s; RSS %d MB -> %d MB%n", what, heap / 1024.0 / pods, items,
                     exact == null ? "" : String.format(", %.2f KB exact (JOL: objects, indexes, shared parts)",
-                            CacheFootprint.of(exact) / 1024.0 / items),
+                            CacheFootprint.of(exact, poolBefore) / 1024.0 / items),
                     rssBefore >> 20, rss() >> 20);
         }
     }

@@ -78,6 +78,11 @@ class PodDiagnosisTest {
         assertThat(reason(s)).isEqualTo("CrashLoopBackOff");
         assertThat(diagnosis.diagnose(pod(s, NOW.minusSeconds(3600))).problem().orElseThrow().message()).contains("last exit code 3");
 
+        Pod deleted = pod(s, NOW.minusSeconds(3600));
+        deleted.getMetadata().setDeletionTimestamp(NOW.toString());
+        deleted.getStatus().getContainerStatuses().get(0).getState().getTerminated().setExitCode(143);
+        assertThat(diagnosis.diagnose(deleted).problem()).as("stopped because the pod is being deleted: no crash").isEmpty();
+
         s.getContainerStatuses().get(0).setRestartCount(0);
         assertThat(diagnosis.diagnose(pod(s, NOW.minusSeconds(3600))).problem()).as("its first crash: the kubelet restarts it at once")
                 .isEmpty();

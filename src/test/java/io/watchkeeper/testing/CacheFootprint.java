@@ -23,9 +23,20 @@ public final class CacheFootprint {
     private CacheFootprint() {
     }
 
-    /** Bytes of what {@code timeline} publishes, with the shared pool's entries. */
-    public static long of(Timeline timeline) {
-        return GraphLayout.parseInstance(published(timeline)).totalSize() + poolEntries();
+    /**
+     * The pool's entries now, after collecting what no cache uses any more: call before a cache fills, and give it to
+     * {@link #of} so that the cache is charged for its own entries only (the pool is shared by every cache).
+     */
+    public static long poolBaseline() {
+        for (int i = 0; i < 3; i++) {
+            System.gc(); // what is measured: which parts no cache holds any more
+        }
+        return Compactor.SHARED.pooled();
+    }
+
+    /** Bytes of what {@code timeline} publishes, with the pool entries added since {@code baseline}. */
+    public static long of(Timeline timeline, long baseline) {
+        return GraphLayout.parseInstance(published(timeline)).totalSize() + poolEntries(baseline);
     }
 
     /**
@@ -34,11 +45,11 @@ public final class CacheFootprint {
      * references also reaches whatever other references the collector has linked to them (a whole stopped informer's
      * garbage, once).
      */
-    private static long poolEntries() {
+    private static long poolEntries(long baseline) {
         try {
             long key = ClassLayout.parseClass(Class.forName(Compactor.class.getName() + "$Key")).instanceSize();
             long node = ClassLayout.parseClass(Class.forName("java.util.concurrent.ConcurrentHashMap$Node")).instanceSize();
-            long entries = Compactor.SHARED.pooled();
+            long entries = Math.max(0, Compactor.SHARED.pooled() - baseline);
             long slots = Long.highestOneBit(Math.max(1, entries * 4 / 3)) * 2; // the table doubles past 3/4 full
             return entries * (key + node) + slots * 4;
         } catch (ClassNotFoundException e) {
@@ -52,10 +63,10 @@ public final class CacheFootprint {
     }
 
     /** Where the bytes of {@code timeline}'s cache go: the {@code top} classes by total size, bytes per object cached. */
-    public static String profile(Timeline timeline, int top) {
+    public static String profile(Timeline timeline, long baseline, int top) {
         return profile(GraphLayout.parseInstance(published(timeline)), timeline.size(), top)
-                + String.format("  %8.0f B                 the Compactor's pool entries (%d)%n", (double) poolEntries() / timeline.size(),
-                        Compactor.SHARED.pooled());
+                + String.format("  %8.0f B                 the Compactor's pool entries (%d)%n", (double) poolEntries(baseline) / timeline.size(),
+                        Compactor.SHARED.pooled() - baseline);
     }
 
     /** The same for {@code objects} as they are, per object of them. */

@@ -136,9 +136,12 @@ public final class RealisticPods {
                 .endSpec().build();
     }
 
-    /** A kubelet's status of pod {@code i}: Running and Ready, its own IP and container IDs, started within the hour. */
+    /**
+     * A kubelet's status of pod {@code i}: Running and Ready, its own IP and container IDs, and its own start time (a
+     * second apart: as unique as in a cluster, so that its conditions and container states share nothing by chance).
+     */
     public static PodStatus status(int i) {
-        String started = "2026-11-27T10:" + String.format("%02d", i % 60) + ":00Z";
+        String started = java.time.Instant.parse("2026-11-27T10:00:00Z").plusSeconds(i).toString();
         String ip = "10.244." + (i / 250) % 256 + "." + i % 250;
         return new PodStatusBuilder().withPhase("Running").withHostIP("192.168.0." + (i % 20)).withPodIP(ip).addNewPodIP().withIp(ip)
                 .endPodIP().withStartTime(started).withQosClass("Burstable")

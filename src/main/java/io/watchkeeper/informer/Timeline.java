@@ -296,21 +296,15 @@ public final class Timeline {
         return read(Selector.EVERYTHING);
     }
 
-    /** The published objects that {@code filter} accepts, and the position they are at, read together. */
-    public synchronized Optional<Snapshot> read(java.util.function.Predicate<? super HasMetadata> filter) {
-        if (!published()) {
-            return Optional.empty();
-        }
-        keepLog(); // whoever read the position may come back to resume from it
-        return Optional.of(new Snapshot(position(), published.objects().values().stream().filter(filter).toList()));
-    }
-
-    /** The published objects whose labels {@code labels} selects (through the label index), and their position. */
+    /**
+     * The published objects whose labels {@code labels} selects (through the label index), and the position they are
+     * at, read together.
+     */
     public synchronized Optional<Snapshot> read(Selector labels) {
         if (!published()) {
             return Optional.empty();
         }
-        keepLog();
+        keepLog(); // whoever read the position may come back to resume from it
         return Optional.of(new Snapshot(position(), List.copyOf(values(null, labels))));
     }
 

@@ -462,11 +462,11 @@ class InClusterIT {
 
     /** The operator pod holding the Lease: its identity is the pod's name (its hostname), an underscore and a suffix. */
     private static String leaderPod() {
-        await("a leader").atMost(LEASE.plus(POD_READY)).until(() -> {
-            Lease l = admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get();
-            return l != null && l.getSpec().getHolderIdentity() != null && !l.getSpec().getHolderIdentity().isBlank();
-        });
-        String holder = admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get().getSpec().getHolderIdentity();
+        // one read: during a hand-over the leader releases the Lease, and a second read may find no holder
+        Lease lease = await("a leader").atMost(LEASE.plus(POD_READY)).until(
+                () -> admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get(),
+                l -> l != null && l.getSpec().getHolderIdentity() != null && !l.getSpec().getHolderIdentity().isBlank());
+        String holder = lease.getSpec().getHolderIdentity();
         return holder.substring(0, holder.lastIndexOf('_'));
     }
 

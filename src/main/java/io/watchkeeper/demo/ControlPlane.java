@@ -367,7 +367,8 @@ public final class ControlPlane implements AutoCloseable {
         }
     }
 
-    static SSLContext trustAll() {
+    /** Trusts any certificate: for talking to the test bed's own API server over its self-signed TLS. */
+    public static SSLContext trustAll() {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(null, new TrustManager[] { new X509TrustManager() {

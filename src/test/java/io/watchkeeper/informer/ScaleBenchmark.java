@@ -77,7 +77,7 @@ public final class ScaleBenchmark {
 
     /** The API server's answers: a full LIST from the watch cache (resourceVersion=0) and from etcd; label LISTs. */
     private static void apiServer(ControlPlane cp, int pods, int repeats) throws Exception {
-        HttpClient http = HttpClient.newBuilder().sslContext(trustAll()).build();
+        HttpClient http = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
         Stats watchCache = new Stats("API server: full LIST, watch cache (rv=0)");
         Stats etcd = new Stats("API server: full LIST, etcd");
         long[] bytes = new long[1];
@@ -298,25 +298,6 @@ public final class ScaleBenchmark {
             throw new IllegalStateException(path + ": HTTP " + r.statusCode());
         }
         return r.body().length;
-    }
-
-    private static javax.net.ssl.SSLContext trustAll() throws Exception {
-        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
-            @Override
-            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-            }
-
-            @Override
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        } }, new java.security.SecureRandom());
-        return ctx;
     }
 
     static long usedHeap() throws InterruptedException {

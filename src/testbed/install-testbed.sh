@@ -20,6 +20,8 @@ BIN="$CACHE/k8s/$VERSION-linux-amd64"
 log() { echo "[control-plane] $*" >&2; }
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# iptables, conntrack, runc and debootstrap are in /usr/sbin, which a user's PATH often lacks: find them there too
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 need_pkgs=()
 command -v etcd >/dev/null || need_pkgs+=(etcd-server)
@@ -85,7 +87,7 @@ if ! control_plane_built || { $NODE && ! node_built; }; then
     cp "$out/kube-apiserver" "$out/kube-controller-manager" "$BIN/"
   fi
   if $NODE && ! node_built; then
-    # Static, without cgo: the kubelet then needs nothing from the host's libc (node-recipe, setting 2).
+    # Static, without cgo: the kubelet then needs nothing from the host's libc (NODE.md, setting 2).
     log "building kubelet, kube-scheduler and kube-proxy $VERSION (about 15 min on 2 cores, once)"
     (cd "$work/kubernetes" && KUBE_STATIC_OVERRIDES="kubelet kube-proxy" CGO_ENABLED=0 GOFLAGS=-mod=vendor \
       make WHAT="cmd/kubelet cmd/kube-scheduler cmd/kube-proxy" >&2)

@@ -34,7 +34,9 @@ oci_image() {
   echo "[images] $name -> $tarball" >&2
 }
 
-# layer_tar ROOTFS OUT_TAR: a deterministic layer (sorted, mtime 0, owned by root)
+# layer_tar ROOTFS OUT_TAR [RUNNER...]: a deterministic layer (sorted, mtime 0, owned by root). With RUNNER (as_root,
+# say), tar runs through it to read the rootfs, while OUT_TAR is still written by the caller (and owned by it).
 layer_tar() {
-  tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$1" -cf "$2" .
+  local rootfs="$1" tarball="$2"; shift 2
+  "$@" tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$rootfs" -cf - . > "$tarball"
 }

@@ -40,7 +40,7 @@ public final class Node implements AutoCloseable {
     public static final String DEFAULT_SCHEDULER = "default-scheduler";
     /** The pods' bridge (CNI bridge plugin), 10.88.0.0/16 with {@link ControlPlane#POD_GATEWAY}. */
     static final String BRIDGE = "wk0";
-    /** The sysctls the kubelet and kube-proxy change (node-recipe, settings 6 and 10). */
+    /** The sysctls the kubelet and kube-proxy change (src/testbed/NODE.md, settings 6 and 10). */
     private static final List<String> SYSCTLS = List.of("kernel/panic", "kernel/panic_on_oops", "vm/overcommit_memory",
             "net/ipv4/conf/all/route_localnet");
 
@@ -147,7 +147,7 @@ public final class Node implements AutoCloseable {
                 "TCP:127.0.0.1:" + apiPort));
 
         Path cniConf = Files.createDirectories(dir.resolve("cni"));
-        // containerd reads a half-written CNI config: write it elsewhere, then rename (setting 4)
+        // containerd reads a half-written CNI config: write it elsewhere, then rename (src/testbed/NODE.md, setting 4)
         Path tmp = Files.writeString(dir.resolve("bridge.conflist.tmp"), """
                 {"cniVersion": "0.4.0", "name": "watchkeeper", "plugins": [
                   {"type": "bridge", "bridge": "%s", "isGateway": true, "ipMasq": true,
@@ -156,6 +156,7 @@ public final class Node implements AutoCloseable {
                   {"type": "portmap", "capabilities": {"portMappings": true}}]}
                 """.formatted(BRIDGE, dir.resolve("cni-ipam")));
         Files.move(tmp, cniConf.resolve("10-watchkeeper.conflist"), StandardCopyOption.ATOMIC_MOVE);
+        // restrict_oom_score_adj: src/testbed/NODE.md, setting 1; state in this folder, not the host's: setting 7
         Path containerdConfig = Files.writeString(dir.resolve("containerd.toml"), """
                 version = 2
                 root = "%1$s/containerd/root"
@@ -231,7 +232,7 @@ public final class Node implements AutoCloseable {
             pause();
         }
         // kube-proxy: Service ClusterIPs (the in-cluster kubernetes Service among them) route from pods and from here.
-        // It starts once the Node exists (node-recipe, setting 10) and leaves the host's conntrack settings alone.
+        // It starts once the Node is Ready (src/testbed/NODE.md, setting 10) and leaves the host's conntrack settings alone.
         Path proxyConfig = Files.writeString(dir.resolve("kube-proxy.yaml"), """
                 apiVersion: kubeproxy.config.k8s.io/v1alpha1
                 kind: KubeProxyConfiguration

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Cleans up after a node (io.watchkeeper.demo.Node) whose processes were stopped: the pods' containers (runc keeps them
 # running without containerd), the containerd shims, mounts, the CNI bridge and its NAT rules, kube-proxy's rules and
-# the pods' logs. Node refuses to start where another node's state could be mistaken for its own
-# (Node.cannotRunHere: another bridge wk0, kube-proxy rules, a system containerd), so what is removed here is this
-# node's. Usage: stop-node.sh NODE_DIR
+# the pods' logs. Node refuses to start where another node's state could be mistaken for its own (Node.cannotRunHere:
+# a system containerd; Node.occupied: another bridge wk0, kube-proxy rules), so what is removed here is this node's.
+# src/testbed/NODE.md says what is left. Usage: stop-node.sh NODE_DIR
 set -uo pipefail
 dir="$1"
 root="$dir/runc/k8s.io"
@@ -32,7 +32,7 @@ iptables -t nat -S POSTROUTING 2>/dev/null | awk '/name: \\"watchkeeper\\"/ && /
 for chain in $chains; do
   iptables -t nat -F "$chain" && iptables -t nat -X "$chain"
 done
-# kube-proxy's chains (its own --cleanup tries IPVS and exits here, node-recipe setting 10): first the jumps to them
+# kube-proxy's chains (its own --cleanup tries IPVS and exits here: src/testbed/NODE.md, setting 10): first the jumps to them
 # from the built-in chains, then the chains themselves
 for table in nat filter mangle; do
   iptables -t "$table" -S 2>/dev/null | awk '/^-A (PREROUTING|INPUT|FORWARD|OUTPUT|POSTROUTING) .*-j KUBE-/' \

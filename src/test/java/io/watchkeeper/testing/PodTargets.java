@@ -13,7 +13,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 /**
  * Prometheus targets for pods, as its Kubernetes service discovery makes them for {@code role: pod}: one target per
  * declared container port at {@code podIP:port}, with the same {@code __meta_kubernetes_*} labels. Debian's Prometheus
- * has no Kubernetes discovery (Debian removed it, node-recipe setting 13), so tests feed these to
+ * has no Kubernetes discovery (Debian removed it: src/testbed/NODE.md, setting 13), so tests feed these to
  * {@code file_sd_configs} and relabel them exactly as a user's {@code kubernetes_sd_configs} job would.
  */
 public final class PodTargets {

@@ -65,6 +65,7 @@ public class InformerHub {
     }
     private final ScheduledExecutorService scheduler;
     private final KubernetesClient client;
+    private volatile boolean stopping;
 
     @Inject
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
@@ -142,13 +143,16 @@ public class InformerHub {
         Map<InformerKey, SharedInformer> result = new HashMap<>();
         for (Map.Entry<InformerKey, ApiResource> e : wanted.entrySet()) {
             SharedInformer si = informers.get(e.getKey());
-            if (si == null) {
+            boolean fresh = si == null;
+            if (fresh) {
                 // In the map before it starts, so that its very first LIST is counted as its own.
                 si = newInformer(e.getKey(), e.getValue());
-                start(si);
             }
             if (si.addConsumer(consumerId, listener)) {
                 LOG.debugf("%s now consumes %s (%d consumers)", consumerId, si.key(), si.consumers());
+            }
+            if (fresh) {
+                start(si); // after the consumer joined: one served from a cache has its objects at once
             }
             result.put(e.getKey(), si);
         }
@@ -240,6 +244,7 @@ public class InformerHub {
             stop(si.detach());
             si.close();
             LOG.infof("Stopped informer %s: its last consumer (%s) is gone", key, consumerId);
+            servedFrom(si).forEach(this::orphaned);
         } else if (controller) {
             // The controller whose informer this was (or was about to be) is going. Unless everyone else goes too (as
             // at shutdown), the remaining consumers get one of the hub's own.
@@ -248,7 +253,16 @@ public class InformerHub {
         }
     }
 
+    /**
+     * A backend for {@code si}: served from the cache of a running informer whose question contains its own, when there
+     * is one; else an informer of its own, which lists and watches.
+     */
     private void start(SharedInformer si) {
+        Optional<SharedInformer> container = containerFor(si);
+        if (container.isPresent()) {
+            derive(si, container.get());
+            return;
+        }
         InformerBackend b = starter.create(si, (backend, afterStart, t) -> supervisor.onException(si, backend, afterStart, t));
         si.attach(b, null);
         LOG.infof("Starting informer %s", si.key());
@@ -268,6 +282,83 @@ public class InformerHub {
     private synchronized void startIfWanted(SharedInformer si) {
         if (informers.get(si.key()) == si && si.backend() == null && si.consumers() > 0) {
             start(si);
+        }
+    }
+
+    /**
+     * The informer whose cache can serve {@code si}'s question ({@link InformerKey#contains}) and is not failing for
+     * good; a controller's first (it lives as long as the operator), then the widest. Informers served from another's
+     * cache are never containers, and a question a controller is about to take has none: the controller lists it.
+     */
+    private Optional<SharedInformer> containerFor(SharedInformer si) {
+        if (controllers.containsKey(si.key())) {
+            return Optional.empty();
+        }
+        return informers.values().stream()
+                .filter(c -> c != si && c.key().contains(si.key()) && c.state() != InformerState.FAILED
+                        && !(c.backend() instanceof DerivedBackend))
+                .min(java.util.Comparator.comparing((SharedInformer c) -> !controllers.containsKey(c.key()))
+                        .thenComparing(c -> !c.key().allNamespaces()).thenComparing(c -> c.key().labels().requirements().size())
+                        .thenComparing(c -> c.key().toString()));
+    }
+
+    /** Makes {@code si} served from {@code container}'s cache, in place of the backend it had, if any. */
+    private void derive(SharedInformer si, SharedInformer container) {
+        InformerBackend old = si.backend();
+        DerivedBackend b = new DerivedBackend(container, si);
+        si.attach(b, null);
+        if (old != null) {
+            stop(old);
+        }
+        if (b.source().everListed()) {
+            si.started();
+        }
+        LOG.infof("Informer %s is served from the cache of %s: no list and no watch of its own", si.key(), container.key());
+        soon.execute(this::sample);
+    }
+
+    /** The informers served from {@code container}'s cache. */
+    private List<SharedInformer> servedFrom(SharedInformer container) {
+        return informers.values().stream().filter(si -> si.backend() instanceof DerivedBackend d && d.container() == container).toList();
+    }
+
+    /**
+     * {@code si}'s container is gone: at once, it is served from another container or lists and watches by itself (its
+     * followers keep its last published state until then), unless the operator is shutting down.
+     */
+    private void orphaned(SharedInformer si) {
+        stop(si.detach());
+        if (stopping) {
+            return;
+        }
+        LOG.infof("Informer %s: the informer it was served from is gone", si.key());
+        start(si);
+    }
+
+    /**
+     * The operator is stopping: controllers and watches let go of their informers one by one from now on, and no
+     * informer starts because another went. First of the shutdown observers, before the controllers stop.
+     */
+    void stopping(@jakarta.enterprise.event.Observes @jakarta.annotation.Priority(1) io.quarkus.runtime.ShutdownEvent event) {
+        stopping = true;
+    }
+
+    /**
+     * Once a second: an informer with a list and watch of its own whose question a synced informer's contains is served
+     * from that one's cache instead (its own watch stops); one served from a container that failed for good gets
+     * another backend.
+     */
+    private synchronized void rehome() {
+        for (SharedInformer si : informers.values()) {
+            InformerBackend b = si.backend();
+            if (b instanceof DerivedBackend d) {
+                if (informers.get(d.container().key()) != d.container() || d.container().state() == InformerState.FAILED) {
+                    stop(si.detach());
+                    start(si);
+                }
+            } else if (b != null && b.ownedByHub() && si.synced() && !controllers.containsKey(si.key())) {
+                containerFor(si).filter(SharedInformer::synced).ifPresent(c -> derive(si, c));
+            }
         }
     }
 
@@ -331,6 +422,7 @@ public class InformerHub {
 
     /** Looks at every informer and tells consumers about state changes (once a second, and after each sync). */
     void sample() {
+        rehome();
         sampler.sample();
         informers.values().forEach(si -> si.timeline().releaseLogIfUnneeded()); // retention runs out on quiet informers too
     }

@@ -22,6 +22,29 @@ public record InformerKey(String group, String version, String resource, String 
         return namespace == null;
     }
 
+    /**
+     * Whether every object this question selects is one {@code narrower} selects too, so that a cache of this question
+     * can answer {@code narrower}: the same resource and field selector, all namespaces or the same one, and a label
+     * selector whose every requirement {@code narrower}'s has too (none, or a weaker one). A question never contains
+     * itself.
+     */
+    public boolean contains(InformerKey narrower) {
+        if (equals(narrower) || !group.equals(narrower.group) || !version.equals(narrower.version) || !resource.equals(narrower.resource)
+                || !fieldSelector.equals(narrower.fieldSelector) || (namespace != null && !namespace.equals(narrower.namespace))) {
+            return false;
+        }
+        return narrower.labels().requirements().containsAll(labels().requirements());
+    }
+
+    /** The label selector, parsed (keys hold canonical, valid selectors). */
+    public Selector labels() {
+        try {
+            return LabelSelectors.parse(labelSelector);
+        } catch (InvalidSelectorException e) {
+            throw new IllegalStateException("informer key holds an invalid label selector: " + this, e);
+        }
+    }
+
     /** {@code v1/pods}, {@code apps/v1/deployments}. */
     public String groupVersionResource() {
         return (group.isEmpty() ? version : group + "/" + version) + "/" + resource;

@@ -127,6 +127,11 @@ public final class SharedInformer {
         return adoptedBy != null;
     }
 
+    /** The informer whose cache answers this question, when it has no list and no watch of its own. */
+    public Optional<InformerKey> servedFrom() {
+        return backend instanceof DerivedBackend d ? Optional.of(d.container().key()) : Optional.empty();
+    }
+
     String adoptedBy() {
         return adoptedBy;
     }

@@ -193,6 +193,8 @@ public final class Timeline {
     /** The log is kept while there are observers, and until this instant after the last one left or the last read. */
     private Instant keepUntil = Instant.MIN;
     private final Set<Observer> observers = new LinkedHashSet<>();
+    /** Narrower questions' sources that this timeline's current source feeds ({@link #feed}). */
+    private final List<Feed> feeds = new ArrayList<>();
     private Source<?> source;
     private volatile State state = State.EMPTY;
     private volatile String epoch;
@@ -220,15 +222,24 @@ public final class Timeline {
      * Makes {@code next} the source: writes of any other source are ignored from now on. Until {@code next} has
      * completed a list, readers keep seeing what was published before.
      */
-    public synchronized void attach(Source<?> next) {
-        if (state == State.CLOSED || source == next) {
-            return;
+    public void attach(Source<?> next) {
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (state == State.CLOSED || source == next) {
+                return;
+            }
+            freeze();
+            source = next;
+            if (next.listed()) {
+                Map<String, HasMetadata> before = published.objects();
+                publish(next);
+                tellDifferences(before, next, after);
+            }
+            for (Feed f : feeds) {
+                f.start(next, after);
+            }
         }
-        freeze();
-        source = next;
-        if (next.listed()) {
-            publish(next);
-        }
+        after.forEach(Runnable::run);
     }
 
     /** The source stopped: what it published stays readable (and followable) until another source lists. */
@@ -239,10 +250,31 @@ public final class Timeline {
         }
     }
 
+    /**
+     * A source that had listed before it became this timeline's published its objects at once: the consumers are told
+     * how they differ from what was published before, as its own list would have told them.
+     */
+    private void tellDifferences(Map<String, HasMetadata> before, Source<?> next, List<Runnable> after) {
+        next.live.forEach((key, o) -> {
+            HasMetadata p = before.get(key);
+            if (p == null) {
+                after.add(() -> writes.written("added", null, o));
+            } else if (p != o && !sameVersion(p, o)) {
+                after.add(() -> writes.written("modified", p, o));
+            }
+        });
+        before.forEach((key, p) -> {
+            if (!next.live.containsKey(key)) {
+                after.add(() -> writes.written("deleted", p, null));
+            }
+        });
+    }
+
     /** The informer is gone: every observer is told, and nothing is readable any more. */
     public synchronized void close() {
         state = State.CLOSED;
         source = null;
+        feeds.clear();
         published = View.EMPTY;
         clearLog();
         endEpoch(true);
@@ -430,14 +462,122 @@ public final class Timeline {
         synchronized (this) {
             if (from == source) {
                 freeze();
+                feeds.forEach(Feed::beginList);
             }
         }
     }
 
     private void listed(Source<?> from) {
+        List<Runnable> after = new ArrayList<>();
         synchronized (this) {
-            if (from == source && state != State.CURRENT && state != State.CLOSED) {
+            if (from != source) {
+                return;
+            }
+            if (state != State.CURRENT && state != State.CLOSED) {
                 publish(from);
+            }
+            for (Feed f : feeds) {
+                f.listed(from, after);
+            }
+        }
+        after.forEach(Runnable::run);
+    }
+
+    // --- feeds: a narrower question served from this timeline's source ---------------------------------------------
+
+    /**
+     * Feeds {@code into}, the source of a narrower question's timeline, from this timeline's current source from now
+     * on, for as long as it is not {@link #unfeed unfed}: the objects {@code selects} accepts, the very same instances
+     * (nothing is parsed, transformed or copied twice), in the same order. {@code into} lists when this source lists (and
+     * when it is fed first: at once, with what this source holds, when it has listed), so the narrower timeline has
+     * epochs, a log and followers of its own, exactly as if an informer of its own filled it. A source this timeline
+     * moves to feeds it too, from a list of its own.
+     */
+    public Feed feed(Source<?> into, java.util.function.Predicate<HasMetadata> selects) {
+        Feed f = new Feed(into, selects);
+        List<Runnable> after = new ArrayList<>();
+        synchronized (this) {
+            if (state == State.CLOSED) {
+                return f;
+            }
+            feeds.add(f);
+            if (source != null) {
+                f.start(source, after);
+            }
+        }
+        after.forEach(Runnable::run);
+        return f;
+    }
+
+    /** {@code f}'s source is fed no more. */
+    public synchronized void unfeed(Feed f) {
+        feeds.remove(f);
+    }
+
+    synchronized int feeds() {
+        return feeds.size();
+    }
+
+    /** One narrower source fed by this timeline ({@link #feed}); its methods run under this timeline's lock. */
+    public static final class Feed {
+        private final Source<?> into;
+        private final java.util.function.Predicate<HasMetadata> selects;
+
+        private Feed(Source<?> into, java.util.function.Predicate<HasMetadata> selects) {
+            this.into = into;
+            this.selects = selects;
+        }
+
+        /** The source this feed fills. */
+        public Source<?> into() {
+            return into;
+        }
+
+        /** {@code from} is the feeding source now: {@link #into} lists, and has listed at once if {@code from} has. */
+        private void start(Source<?> from, List<Runnable> after) {
+            beginList();
+            if (from.listed()) {
+                listed(from, after);
+            }
+        }
+
+        private void beginList() {
+            into.beginList();
+        }
+
+        /**
+         * The feeding source completed a list: {@link #into} holds exactly what it selects of it (whatever it missed or
+         * kept meanwhile, as when the feed began in the middle of a list), and is listed at the same resourceVersion.
+         */
+        private void listed(Source<?> from, List<Runnable> after) {
+            for (String key : List.copyOf(into.live.keySet())) {
+                HasMetadata o = from.live.get(key);
+                if (o == null || !selects.test(o)) {
+                    forward(into, key, null, after);
+                }
+            }
+            from.live.forEach((key, o) -> {
+                if (selects.test(o)) {
+                    forward(into, key, o, after);
+                }
+            });
+            into.listed(from.listResourceVersion);
+        }
+
+        /** The feeding source changed {@code key}. */
+        private void changed(String key, HasMetadata current, List<Runnable> after) {
+            if (current != null && selects.test(current)) {
+                forward(into, key, current, after);
+            } else if (into.live.containsKey(key)) {
+                forward(into, key, null, after);
+            }
+        }
+
+        @SuppressWarnings("unchecked")
+        private static <T extends HasMetadata> void forward(Source<T> into, String key, HasMetadata object, List<Runnable> after) {
+            Timeline t = into.timeline;
+            synchronized (t) {
+                t.writeLocked(into, key, (T) object, after);
             }
         }
     }
@@ -448,33 +588,48 @@ public final class Timeline {
      * afterwards, outside the lock.
      */
     private <T extends HasMetadata> T write(Source<T> from, String key, T current) {
+        List<Runnable> after = new ArrayList<>(1);
         T previous;
-        String type;
         synchronized (this) {
-            previous = current == null ? from.live.remove(key) : from.live.put(key, current);
-            from.index(key, previous, current);
-            if (previous == null && current == null) {
-                return null;
-            }
-            if (previous != null && current != null && sameVersion(previous, current)) {
-                return previous; // a relist that found the object unchanged
-            }
-            type = previous == null ? "ADDED" : current == null ? "DELETED" : "MODIFIED";
-            if (from != source) {
-                return previous; // a source that is no longer ours
-            }
-            if (state == State.CURRENT) {
-                ++seq;
-                if (logNeeded()) {
-                    logAndTell(type, current != null ? current : previous);
-                } else {
-                    // nobody follows (so nobody to tell), nobody may resume: no log, no resume from before this change
-                    clearLog();
-                    coveredFrom = seq;
-                }
+            previous = writeLocked(from, key, current, after);
+        }
+        after.forEach(Runnable::run);
+        return previous;
+    }
+
+    /**
+     * {@link #write}'s part under the lock: the store, its indexes, the log, the observers and the narrower sources fed
+     * from this one change together; what the consumers are to be told goes to {@code after}, to run outside every
+     * lock, in order.
+     */
+    private <T extends HasMetadata> T writeLocked(Source<T> from, String key, T current, List<Runnable> after) {
+        T previous = current == null ? from.live.remove(key) : from.live.put(key, current);
+        from.index(key, previous, current);
+        if (previous == null && current == null) {
+            return null;
+        }
+        if (previous != null && current != null && (previous == current || sameVersion(previous, current))) {
+            return previous; // a relist that found the object unchanged
+        }
+        String type = previous == null ? "ADDED" : current == null ? "DELETED" : "MODIFIED";
+        if (from != source) {
+            return previous; // a source that is no longer ours
+        }
+        if (state == State.CURRENT) {
+            ++seq;
+            if (logNeeded()) {
+                logAndTell(type, current != null ? current : previous);
+            } else {
+                // nobody follows (so nobody to tell), nobody may resume: no log, no resume from before this change
+                clearLog();
+                coveredFrom = seq;
             }
         }
-        writes.written(type.toLowerCase(java.util.Locale.ROOT), previous, current);
+        String written = type.toLowerCase(java.util.Locale.ROOT);
+        after.add(() -> writes.written(written, previous, current));
+        for (Feed f : feeds) {
+            f.changed(key, current, after);
+        }
         return previous;
     }
 

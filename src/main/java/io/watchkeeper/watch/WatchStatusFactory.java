@@ -149,7 +149,9 @@ public final class WatchStatusFactory {
     }
 
     private static InformerStatus informerStatus(SharedInformer si) {
-        return new InformerStatus(si.key().toString(), si.consumers(), si.synced(), si.size());
+        InformerStatus s = new InformerStatus(si.key().toString(), si.consumers(), si.synced(), si.size());
+        si.servedFrom().ifPresent(k -> s.setServedFrom(k.toString()));
+        return s;
     }
 
     private static InformerStatus summary(Collection<InformerStatus> each) {
@@ -160,6 +162,9 @@ public final class WatchStatusFactory {
         int consumers = each.stream().mapToInt(InformerStatus::getConsumers).min().orElse(0);
         boolean synced = each.stream().allMatch(InformerStatus::getSynced);
         int items = each.stream().mapToInt(InformerStatus::getItems).sum();
-        return new InformerStatus(key, consumers, synced, items);
+        InformerStatus s = new InformerStatus(key, consumers, synced, items);
+        each.stream().map(InformerStatus::getServedFrom).filter(java.util.Objects::nonNull).distinct().reduce((a, b) -> a + "; " + b)
+                .ifPresent(s::setServedFrom);
+        return s;
     }
 }

@@ -162,6 +162,125 @@ class InformerHubTest {
         assertThat(hub.assignWithin("RW/shop/", 2, "RW/shop/d", q2, none, n -> held[0] = n)).isPresent();
     }
 
+    @Test
+    void shouldServeANarrowerQuestionFromTheCacheOfOneThatContainsItWithItsOwnEpochsAndEvents() {
+        SharedInformer all = hub.assign("cluster", Map.of(ALL, FakeInformers.CONFIGMAPS), (c, k) -> {
+        }).get(ALL);
+        FakeBackend backend = started.get(0);
+        backend.source.beginList();
+        backend.source.put("shop/a", cm("shop", "a", "1", "web"));
+        backend.source.put("shop/b", cm("shop", "b", "1", "db"));
+        backend.source.put("other/c", cm("other", "c", "1", "web"));
+        backend.source.listed("1");
+        List<String> changes = new ArrayList<>();
+
+        // when a consumer asks for the web config maps of one namespace
+        SharedInformer web = hub.assign("w", Map.of(key("app=web"), FakeInformers.CONFIGMAPS), consumer(changes)).get(key("app=web"));
+
+        // then no informer is started for it: it is served from the cache of the one that contains its question
+        assertThat(started).hasSize(1);
+        assertThat(web.state()).isEqualTo(InformerState.SYNCED);
+        assertThat(web.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactly("a");
+        assertThat(web.get("shop", "a")).get().as("the very object the container caches").isSameAs(all.get("shop", "a").orElseThrow());
+        assertThat(changes).as("its consumer learns the objects as from a list of its own").containsExactly("added a");
+        List<String> seen = new ArrayList<>();
+        web.timeline().snapshot(observer(seen));
+
+        // and its followers get exactly the changes of its own question, in order
+        backend.source.put("shop/a", cm("shop", "a", "2", "web"));
+        backend.source.put("shop/b", cm("shop", "b", "2", "db"));
+        backend.source.put("other/c", cm("other", "c", "2", "web"));
+        backend.source.put("shop/d", cm("shop", "d", "2", "web"));
+        backend.source.put("shop/b", cm("shop", "b", "3", "web")); // a label change brings it in
+        backend.source.put("shop/a", cm("shop", "a", "3", "db")); // and takes it out
+        backend.source.remove("shop/d");
+        assertThat(seen).containsExactly("MODIFIED", "ADDED", "ADDED", "DELETED", "DELETED");
+        assertThat(changes).containsExactly("added a", "modified a", "added d", "added b", "deleted a", "deleted d");
+        assertThat(web.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactly("b");
+
+        // when the container relists (a 410, say), so does the narrower question: a new epoch, what the list holds
+        backend.source.beginList();
+        backend.source.put("shop/b", cm("shop", "b", "3", "web"));
+        backend.source.put("shop/e", cm("shop", "e", "4", "web"));
+        backend.source.listed("4");
+        assertThat(seen).endsWith("epoch ended");
+        assertThat(web.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder("b", "e");
+        assertThat(web.resourceVersion()).isEqualTo("4");
+        assertThat(all.timeline().read().orElseThrow().items()).hasSize(4).as("the container's own answer is untouched");
+    }
+
+    @Test
+    void shouldListOnItsOwnWhenTheInformerItWasServedFromGoes() {
+        hub.assign("cluster", Map.of(ALL, FakeInformers.CONFIGMAPS), (c, k) -> {
+        });
+        started.get(0).list("a");
+        SharedInformer narrow = consume("w");
+        assertThat(narrow.state()).isEqualTo(InformerState.SYNCED);
+        List<String> seen = new ArrayList<>();
+        narrow.timeline().snapshot(observer(seen));
+
+        hub.releaseAll("cluster");
+
+        assertThat(started.get(0).stopped).isTrue();
+        assertThat(started).as("an informer of its own, at once").hasSize(2);
+        assertThat(narrow.timeline().read().orElseThrow().items()).as("the last published state stays readable").hasSize(1);
+        started.get(1).list("a", "b");
+        assertThat(seen).containsExactly("epoch ended");
+        assertThat(narrow.state()).isEqualTo(InformerState.SYNCED);
+        assertThat(narrow.timeline().read().orElseThrow().items()).hasSize(2);
+    }
+
+    @Test
+    void shouldStopTheOwnWatchOfAQuestionThatAnInformerStartedLaterContains() {
+        List<String> changes = new ArrayList<>();
+        SharedInformer narrow = hub.assign("w", Map.of(KEY, FakeInformers.CONFIGMAPS), consumer(changes)).get(KEY);
+        FakeBackend own = started.get(0);
+        own.list("a", "b");
+        List<String> seen = new ArrayList<>();
+        narrow.timeline().snapshot(observer(seen));
+        hub.assign("cluster", Map.of(ALL, FakeInformers.CONFIGMAPS), (c, k) -> {
+        });
+        FakeBackend wide = started.get(1);
+        hub.sample();
+        assertThat(own.stopped).as("not before the containing informer has synced").isFalse();
+
+        wide.source.beginList();
+        wide.source.put("shop/a", cm("shop", "a", "1", "web")); // as the own informer had it
+        wide.source.put("shop/b", cm("shop", "b", "2", "web")); // changed meanwhile
+        wide.source.put("shop/c", cm("shop", "c", "2", "web")); // new
+        wide.source.put("other/x", cm("other", "x", "2", "web"));
+        wide.source.listed("2");
+        hub.sample();
+
+        assertThat(own.stopped).isTrue();
+        assertThat(started).hasSize(2);
+        assertThat(seen).containsExactly("epoch ended");
+        assertThat(narrow.state()).isEqualTo(InformerState.SYNCED);
+        assertThat(narrow.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(changes).as("its consumer is told what differs, nothing twice").containsExactlyInAnyOrder("added a", "added b", "modified b", "added c");
+    }
+
+    private static final InformerKey ALL = InformerKey.of(FakeInformers.CONFIGMAPS, null, Selector.EVERYTHING, FieldSelector.EVERYTHING);
+
+    private static InformerListener consumer(List<String> changes) {
+        return new InformerListener() {
+            @Override
+            public void onStateChange(String consumerId, InformerKey key) {
+            }
+
+            @Override
+            public void onObjectChange(String consumerId, InformerKey key, HasMetadata previous, HasMetadata current) {
+                changes.add((previous == null ? "added " : current == null ? "deleted " : "modified ")
+                        + (current != null ? current : previous).getMetadata().getName());
+            }
+        };
+    }
+
+    private static HasMetadata cm(String namespace, String name, String rv, String app) {
+        return new ConfigMapBuilder().withNewMetadata().withNamespace(namespace).withName(name).withResourceVersion(rv).addToLabels("app", app)
+                .endMetadata().build();
+    }
+
     private static InformerKey key(String labels) {
         try {
             return InformerKey.of(FakeInformers.CONFIGMAPS, "shop", LabelSelectors.parse(labels), FieldSelector.EVERYTHING);

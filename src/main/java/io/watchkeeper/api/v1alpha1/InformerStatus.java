@@ -18,6 +18,10 @@ public class InformerStatus {
     private Boolean synced;
     @JsonPropertyDescription("Objects in the informer's cache. Refreshed at most every watchkeeper.status.counts-refresh-interval (30s by default).")
     private Integer items;
+    @JsonPropertyDescription("The key of the informer whose cache answers this question, when its question contains this one "
+            + "(the same resource, all namespaces or the same one, no or a weaker label selector): this question then has no "
+            + "list and no watch of its own. Absent when it lists and watches by itself.")
+    private String servedFrom;
 
     public InformerStatus() {
     }
@@ -53,6 +57,14 @@ public class InformerStatus {
         this.synced = synced;
     }
 
+    public String getServedFrom() {
+        return servedFrom;
+    }
+
+    public void setServedFrom(String servedFrom) {
+        this.servedFrom = servedFrom;
+    }
+
     public Integer getItems() {
         return items;
     }
@@ -64,11 +76,12 @@ public class InformerStatus {
     @Override
     public boolean equals(Object o) {
         return o instanceof InformerStatus s && Objects.equals(key, s.key) && Objects.equals(consumers, s.consumers)
-                && Objects.equals(synced, s.synced) && Objects.equals(items, s.items);
+                && Objects.equals(synced, s.synced) && Objects.equals(items, s.items)
+                && Objects.equals(servedFrom, s.servedFrom);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(key, consumers, synced, items);
+        return Objects.hash(key, consumers, synced, items, servedFrom);
     }
 }

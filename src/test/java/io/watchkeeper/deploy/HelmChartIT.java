@@ -15,8 +15,12 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.Release;
 
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.AffinityBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -211,8 +215,86 @@ class HelmChartIT {
         }
     }
 
+    /**
+     * {@code affinity} and {@code topologySpreadConstraints} go into the pod spec as given. A given affinity replaces the
+     * chart's own anti-affinity (soft or hard) whole, as the template's if/else does: it is not merged into it.
+     */
+    @Test
+    void shouldPutAffinityAndTopologySpreadConstraintsIntoThePodSpecExactly() throws Exception {
+        Path values = Files.createTempFile("helm-scheduling-", ".yaml");
+        Files.writeString(values, """
+                affinity:
+                  nodeAffinity:
+                    requiredDuringSchedulingIgnoredDuringExecution:
+                      nodeSelectorTerms:
+                        - matchExpressions:
+                            - {key: disk, operator: In, values: [ssd, nvme]}
+                  podAffinity:
+                    preferredDuringSchedulingIgnoredDuringExecution:
+                      - weight: 50
+                        podAffinityTerm:
+                          topologyKey: topology.kubernetes.io/zone
+                          labelSelector:
+                            matchLabels: {app: cache}
+                topologySpreadConstraints:
+                  - maxSkew: 1
+                    topologyKey: topology.kubernetes.io/zone
+                    whenUnsatisfiable: ScheduleAnyway
+                    labelSelector:
+                      matchLabels: {app.kubernetes.io/instance: wk}
+                  - maxSkew: 2
+                    topologyKey: kubernetes.io/hostname
+                    whenUnsatisfiable: DoNotSchedule
+                    labelSelector:
+                      matchLabels: {app.kubernetes.io/name: watchkeeper}
+                """);
+        var given = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(values.toFile());
+        var serialization = TestCluster.admin().getKubernetesSerialization();
+        Affinity affinity = serialization.convertValue(given.get("affinity"), Affinity.class);
+        List<TopologySpreadConstraint> spread = List.of(serialization.convertValue(given.get("topologySpreadConstraints"),
+                TopologySpreadConstraint[].class));
+
+        // with the default podAntiAffinity (soft), and with hard: the pod spec holds exactly what was given
+        for (String antiAffinity : List.of("soft", "hard")) {
+            PodSpec pod = podSpec(render(values, "podAntiAffinity", antiAffinity));
+            assertThat(pod.getAffinity()).as("affinity, podAntiAffinity=%s", antiAffinity).isEqualTo(affinity);
+            assertThat(pod.getAffinity().getPodAntiAffinity()).as("the chart's anti-affinity is replaced, not merged (%s)", antiAffinity)
+                    .isNull();
+            assertThat(pod.getTopologySpreadConstraints()).as("topologySpreadConstraints").containsExactlyElementsOf(spread);
+        }
+        Files.delete(values);
+    }
+
+    /** Without a given affinity, {@code podAntiAffinity} alone decides the pod's affinity; no spread constraints by default. */
+    @Test
+    void shouldRenderTheChartsOwnAntiAffinityOnlyWhenNoAffinityIsGiven() {
+        var term = new io.fabric8.kubernetes.api.model.PodAffinityTermBuilder().withTopologyKey("kubernetes.io/hostname")
+                .withNewLabelSelector().addToMatchLabels("app.kubernetes.io/name", "watchkeeper")
+                .addToMatchLabels("app.kubernetes.io/instance", "wk").endLabelSelector().build();
+        PodSpec soft = podSpec(render());
+        assertThat(soft.getAffinity()).isEqualTo(new AffinityBuilder().withNewPodAntiAffinity()
+                .addNewPreferredDuringSchedulingIgnoredDuringExecution().withWeight(100).withPodAffinityTerm(term)
+                .endPreferredDuringSchedulingIgnoredDuringExecution().endPodAntiAffinity().build());
+        assertThat(soft.getTopologySpreadConstraints()).isNullOrEmpty();
+        assertThat(podSpec(render("podAntiAffinity", "hard")).getAffinity()).isEqualTo(new AffinityBuilder().withNewPodAntiAffinity()
+                .addToRequiredDuringSchedulingIgnoredDuringExecution(term).endPodAntiAffinity().build());
+        assertThat(podSpec(render("podAntiAffinity", "")).getAffinity()).isNull();
+    }
+
+    private static PodSpec podSpec(List<HasMetadata> rendered) {
+        return find(rendered, Deployment.class, "wk").getSpec().getTemplate().getSpec();
+    }
+
     private static List<HasMetadata> render(String... settings) {
+        return render(null, settings);
+    }
+
+    /** {@code helm template} with a values file (null: none) and {@code --set} settings, parsed. */
+    private static List<HasMetadata> render(Path valuesFile, String... settings) {
         var template = new Helm(Artefacts.CHART).template().withName("wk").withNamespace("ops");
+        if (valuesFile != null) {
+            template = template.withValuesFile(valuesFile);
+        }
         for (int i = 0; i < settings.length; i += 2) {
             template = template.set(settings[i], settings[i + 1]);
         }

@@ -3,21 +3,25 @@ package io.watchkeeper.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,8 +41,11 @@ import com.marcnuri.helm.UpgradeCommand;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -312,6 +319,22 @@ class InClusterIT {
                     }
                 }
             });
+            // The heap follows the container's memory limit: the JVM's max heap (summed over the heap pools; G1 reports
+            // -1 for its young pools) is the limit times JAVA_TOOL_OPTIONS' MaxRAMPercentage, both as the chart put them
+            // in the pod. Tolerance: up to 5% below (the Serial GC, which the JVM picks under 1792 MiB of memory, reports
+            // the heap without one survivor space, 1/30 of it) and 1% above (the heap size is aligned up to a region).
+            // (a few of the 1 s scrapes, for both replicas to be in)
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode heap = prometheus.query("sum by (kubernetes_pod_name) (jvm_memory_max_bytes{area=\"heap\",kubernetes_namespace=\""
+                        + NS + "\"} > 0)");
+                assertThat(heap).as("targets: %s", prometheus.targets()).hasSize(REPLICAS);
+                for (JsonNode h : heap) {
+                    String name = h.path("metric").path("kubernetes_pod_name").asText();
+                    double expected = expectedMaxHeap(admin.pods().inNamespace(NS).withName(name).get());
+                    assertThat(h.path("value").get(1).asDouble()).as("%s: max heap, expected about %.0f bytes", name, expected)
+                            .isBetween(expected * 0.95, expected * 1.01);
+                }
+            });
             // one target per replica: the operator's http port; nothing else in the namespace was kept
             JsonNode up = prometheus.query("up{job=\"watchkeeper\"}");
             assertThat(up).hasSize(REPLICAS);
@@ -319,6 +342,19 @@ class InClusterIT {
             JsonNode leaders = prometheus.query("watchkeeper_leader == 1");
             assertThat(leaders).singleElement().satisfies(l -> assertThat(l.path("metric").path("kubernetes_pod_name").asText()).isEqualTo(pod));
         }
+    }
+
+    /** The container's memory limit times the MaxRAMPercentage in its JAVA_TOOL_OPTIONS; fails if either is missing. */
+    private static double expectedMaxHeap(Pod pod) {
+        var container = pod.getSpec().getContainers().get(0);
+        Quantity limit = container.getResources().getLimits().get("memory");
+        assertThat(limit).as("%s: a memory limit", pod.getMetadata().getName()).isNotNull();
+        String options = container.getEnv().stream().filter(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).map(EnvVar::getValue)
+                .findFirst().orElse("");
+        Matcher percentage = Pattern.compile("-XX:MaxRAMPercentage=([0-9.]+)").matcher(options);
+        assertThat(percentage.find()).as("%s: JAVA_TOOL_OPTIONS '%s' sets MaxRAMPercentage", pod.getMetadata().getName(), options)
+                .isTrue();
+        return Quantity.getAmountInBytes(limit).doubleValue() * Double.parseDouble(percentage.group(1)) / 100;
     }
 
     @Test
@@ -339,9 +375,14 @@ class InClusterIT {
 
     @Test
     @Order(6)
-    void shouldLeaveNoOperatorObjectBehindWhenUninstalledAsTheReadmeSays() {
+    void shouldLeaveNoOperatorObjectBehindWhenUninstalledAsTheReadmeSays() throws IOException {
         // README: delete the watches while the operator still runs (it removes their finalizers), then uninstall
         deleteWatchesWhileTheOperatorRuns();
+        // what the release made, as Helm recorded it, each there now
+        List<HasMetadata> made = releaseObjects();
+        assertThat(made).extracting(HasMetadata::getKind).contains("Deployment", "Service", "ServiceAccount", "ClusterRole",
+                "ClusterRoleBinding", "Role", "RoleBinding", "PodDisruptionBudget", "ConfigMap");
+        made.forEach(o -> assertThat(admin.resource(o).get()).as("%s before uninstalling", describe(o)).isNotNull());
         Helm.uninstall(RELEASE).withNamespace(NS).withKubeConfig(kubeconfig).call();
         installed = false;
 
@@ -359,6 +400,29 @@ class InClusterIT {
         assertThat(admin.rbac().clusterRoleBindings().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
         assertThat(admin.rbac().roles().inAnyNamespace().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
         assertThat(admin.rbac().roleBindings().inAnyNamespace().withLabel("app.kubernetes.io/instance", RELEASE).list().getItems()).isEmpty();
+        // every object of the release's manifest is gone (the PodDisruptionBudget and the dashboard ConfigMap too), and
+        // Helm's own records of the release with them
+        made.forEach(o -> assertThat(admin.resource(o).get()).as("%s after uninstalling", describe(o)).isNull());
+        assertThat(admin.secrets().inNamespace(NS).withLabel("owner", "helm").withLabel("name", RELEASE).list().getItems())
+                .as("Helm's release records").isEmpty();
+
+        // What stays: the Lease, which the operator made at run time, not Helm; no replica holds it any more. A leader
+        // that stops while it may still write releases it (Leadership.release: holder cleared); Helm usually deletes the
+        // operator's RoleBindings right after its Deployment, before the pods' SIGTERM, and then the release is refused
+        // and the Lease, unrenewed, expires after its duration. Either way, within the lease duration nobody holds it.
+        List<Lease> leases = admin.leases().inNamespace(NS).list().getItems();
+        assertThat(leases).extracting(l -> l.getMetadata().getName()).containsExactly(RELEASE + "-leader");
+        await("no replica holds the Lease").atMost(LEASE.plus(Duration.ofSeconds(5))).untilAsserted(() -> {
+            Lease now = admin.leases().inNamespace(NS).withName(RELEASE + "-leader").get();
+            String holder = now.getSpec().getHolderIdentity();
+            if (holder != null && !holder.isEmpty()) {
+                assertThat(now.getSpec().getRenewTime().plusSeconds(now.getSpec().getLeaseDurationSeconds()))
+                        .as("%s renewed at + duration", holder).isBefore(java.time.ZonedDateTime.now());
+                String pod = holder.contains("_") ? holder.substring(0, holder.indexOf('_')) : holder;
+                assertThat(admin.pods().inNamespace(NS).withName(pod).get()).as("the holder's pod %s", pod).isNull();
+            }
+        });
+
         // the CRDs stay (Helm never deletes what it installed from crds/), and with them nothing that blocks a namespace
         assertThat(admin.apiextensions().v1().customResourceDefinitions().withName("resourcewatches.watchkeeper.io").get()).isNotNull();
         admin.namespaces().withName(DATA).delete();
@@ -394,6 +458,26 @@ class InClusterIT {
         }
         Kubectl.run("-n", NS, "delete", "--ignore-not-found", "poddisruptionbudget", RELEASE);
         plainApplied = false;
+    }
+
+    /**
+     * The objects of the deployed release's manifest, from Helm's record of it: the Secret {@code sh.helm.release.v1.<release>.v<n>},
+     * whose {@code release} is the release as gzipped JSON, base64-encoded by Helm (and again by the API).
+     */
+    private static List<HasMetadata> releaseObjects() throws IOException {
+        List<Secret> records = admin.secrets().inNamespace(NS).withLabel("owner", "helm").withLabel("name", RELEASE)
+                .withLabel("status", "deployed").list().getItems();
+        assertThat(records).as("Helm's record of the deployed release").hasSize(1);
+        byte[] gzipped = Base64.getDecoder().decode(Base64.getDecoder().decode(records.get(0).getData().get("release")));
+        try (var in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            String manifest = JSON.readTree(in).path("manifest").asText();
+            return admin.load(new ByteArrayInputStream(manifest.getBytes(StandardCharsets.UTF_8))).items();
+        }
+    }
+
+    private static String describe(HasMetadata o) {
+        return o.getKind() + " " + (o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace() + "/")
+                + o.getMetadata().getName();
     }
 
     /** The scrape job in the README's "Scraping with Prometheus" section, parsed. */

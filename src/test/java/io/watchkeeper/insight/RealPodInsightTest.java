@@ -34,7 +34,7 @@ import io.watchkeeper.testing.TestCluster;
 class RealPodInsightTest {
 
     private static final Logger LOG = Logger.getLogger(RealPodInsightTest.class);
-    /** The kubelet's first back-off is 10 s; an image pull fails within seconds (node-recipe); margin for a busy machine. */
+    /** The kubelet's first back-off is 10 s; an image pull fails within seconds (src/testbed/NODE.md, setting 11); margin for a busy machine. */
     private static final Duration WAIT = Duration.ofSeconds(90);
 
     @BeforeAll
@@ -67,6 +67,11 @@ class RealPodInsightTest {
         for (String reason : List.of("CrashLoopBackOff", "OOMKilled")) {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(problems(ns, reason)).as(reason).isGreaterThanOrEqualTo(1));
         }
+        // the missing image is the only pod with that problem here; ErrImagePull and ImagePullBackOff, which the kubelet
+        // alternates between, are one problem and one series
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(problems(ns, "ImagePullBackOff")).isEqualTo(1));
+        assertThat(io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_pod_problems{namespace=\"" + ns + "\",reason=\"ErrImagePull\"}"))
+                .as("a series for ErrImagePull").isEmpty();
         // The kubelet restarts the two crashing containers with back-off (10 s, 20 s, …); between restarts a container
         // is briefly running or terminated. That is not a recovery: one Warning per problem episode, and no Recovered.
         for (String name : List.of("crasher", "hog")) {
@@ -111,6 +116,8 @@ class RealPodInsightTest {
         await().atMost(WAIT).untilAsserted(() -> {
             assertThat(Insight.serviceInsight(ns, "web").getString("state")).isEqualTo("Ready");
             assertThat(addresses(ns, "web", false)).isEqualTo(1);
+            // counted too (sampled every second; the pod stays ready for about 20 s)
+            assertServiceMetrics(ns, "web", "Ready", 1, 1);
         });
         LOG.infof("web: Service Ready after %d ms", (System.nanoTime() - start) / 1_000_000);
         // kubectl logs: the API server reaches the kubelet at the node's address
@@ -122,6 +129,8 @@ class RealPodInsightTest {
             assertThat(events(ns, "web", "NoReadyPods")).singleElement().satisfies(e -> assertThat(e.getType()).isEqualTo("Warning"));
         });
         LOG.infof("web: Service NoReadyPods after %d ms (the probe starts failing 20 s in)", (System.nanoTime() - start) / 1_000_000);
+        // and counted: the gauges are sampled every second
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertServiceMetrics(ns, "web", "NoReadyPods", 1, 0));
     }
 
     /**
@@ -160,6 +169,22 @@ class RealPodInsightTest {
     private static double problems(String ns, String reason) {
         return io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_pod_problems{namespace=\"" + ns + "\",reason=\"" + reason + "\"}")
                 .orElse(0);
+    }
+
+    /**
+     * The Service insight gauges for one Service alone in its namespace: {@code watchkeeper_services} is 1 for its
+     * state and 0 for every other, and its selected and ready pods are as given.
+     */
+    private static void assertServiceMetrics(String ns, String service, String state, int selected, int ready) {
+        for (ServiceState s : ServiceState.values()) {
+            assertThat(io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_services{namespace=\"" + ns + "\",state=\"" + s + "\"}"))
+                    .as("watchkeeper_services %s", s).hasValue(s.name().equals(state) ? 1.0 : 0.0);
+        }
+        String where = "{namespace=\"" + ns + "\",service=\"" + service + "\"}";
+        assertThat(io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_service_selected_pods" + where)).as("selected pods")
+                .hasValue(selected);
+        assertThat(io.watchkeeper.testing.OperatorMetrics.value("watchkeeper_service_ready_pods" + where)).as("ready pods")
+                .hasValue(ready);
     }
 
     /** Addresses in the Service's Endpoints, ready ones or not ready ones. */

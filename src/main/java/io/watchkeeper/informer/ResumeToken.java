@@ -25,7 +25,14 @@ public final class ResumeToken {
     }
 
     public static String encode(List<Timeline.Position> positions) {
-        return positions.stream().map(p -> p.epoch() + ":" + p.seq()).collect(Collectors.joining(","));
+        StringBuilder sb = new StringBuilder(24 * positions.size()); // once per change per stream client: no stream
+        for (Timeline.Position p : positions) {
+            if (sb.length() > 0) {
+                sb.append(',');
+            }
+            sb.append(p.epoch()).append(':').append(p.seq());
+        }
+        return sb.toString();
     }
 
     /** The positions in {@code token}, when it holds exactly {@code informers} well-formed ones. */

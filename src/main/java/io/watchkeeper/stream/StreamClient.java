@@ -120,6 +120,11 @@ final class StreamClient {
         enqueue(type, text.length(), () -> Optional.of(text));
     }
 
+    /** Queues a message of about {@code size} bytes whose text {@code text} puts together when its turn comes. */
+    void offer(String type, long size, Supplier<String> text) {
+        enqueue(type, size, () -> Optional.of(text.get()));
+    }
+
     /**
      * Counts a message against the bound and queues it, or cuts the client off. A message that alone is larger than the
      * bound (a big snapshot) is taken when no other such message is queued or being written, and is not counted: the
@@ -145,7 +150,14 @@ final class StreamClient {
             drain(); // raced with a close: nothing stays behind
             return;
         }
-        executor.execute(this::pump);
+        schedule();
+    }
+
+    /** Starts the pump unless it runs: one pump per client, so an offer to a busy client costs no task. */
+    private void schedule() {
+        if (sending.compareAndSet(false, true)) {
+            executor.execute(this::pump);
+        }
     }
 
     /** Bytes offered and not yet written (an oversized message not counted). */
@@ -169,35 +181,55 @@ final class StreamClient {
         }
     }
 
+    /**
+     * Sends the queued messages one at a time; runs only while it holds {@link #sending} ({@link #schedule}), and lets
+     * go of it when the queue is empty or the client closed. Messages whose send completes at once are sent in the same
+     * task, up to {@link #BATCH}, then the pump yields its thread to the other clients' pumps.
+     */
     private void pump() {
-        if (closed.get() || !sending.compareAndSet(false, true)) {
-            return;
-        }
-        Outgoing next = queue.poll();
-        if (next == null) {
-            sending.set(false);
-            if (!queue.isEmpty()) {
-                executor.execute(this::pump); // raced with an offer
-            }
-            return;
-        }
-        Optional<String> text = next.text().get();
-        if (text.isEmpty()) { // could not be serialised (logged): skipped
-            done(next);
-            sending.set(false);
-            executor.execute(this::pump);
-            return;
-        }
-        transport.send(text.get()).whenComplete((v, t) -> {
-            done(next);
-            sending.set(false);
-            if (t != null) {
-                close();
+        for (int sent = 0; sent < BATCH; sent++) {
+            Outgoing next = closed.get() ? null : queue.poll();
+            if (next == null) {
+                sending.set(false);
+                if (!closed.get() && !queue.isEmpty()) {
+                    schedule(); // raced with an offer
+                }
                 return;
             }
-            metrics.sent(next.type());
-            executor.execute(this::pump);
-        });
+            Optional<String> text = next.text().get();
+            if (text.isEmpty()) { // could not be serialised (logged): skipped
+                done(next);
+                continue;
+            }
+            java.util.concurrent.CompletableFuture<Void> write = transport.send(text.get()).toCompletableFuture();
+            if (!write.isDone()) {
+                write.whenComplete((v, t) -> {
+                    if (sent(next, t)) {
+                        executor.execute(this::pump);
+                    }
+                });
+                return;
+            }
+            if (!sent(next, write.isCompletedExceptionally() ? new IllegalStateException("send failed") : null)) {
+                return;
+            }
+        }
+        executor.execute(this::pump);
+    }
+
+    /** Messages a pump sends in one task when their sends complete at once. */
+    private static final int BATCH = 64;
+
+    /** {@code o} was written ({@code failure} null) or not: @return whether the pump goes on (else it stopped, closed). */
+    private boolean sent(Outgoing o, Throwable failure) {
+        done(o);
+        if (failure != null) {
+            sending.set(false);
+            close();
+            return false;
+        }
+        metrics.sent(o.type());
+        return true;
     }
 
     /** Tells the client why (past its queue) and disconnects it. */
@@ -207,14 +239,23 @@ final class StreamClient {
         }
         drain();
         metrics.dropped(reason);
-        LOG.infof("Stream client %s (%s) disconnected: %s", id, caller == null ? "unauthenticated" : caller.user(), reason);
+        // the rest off the caller's thread: a client cut off for being slow is cut off by an informer's writer, which
+        // every other client of that informer waits for
+        Runnable tell = () -> {
+            LOG.infof("Stream client %s (%s) disconnected: %s", id, caller == null ? "unauthenticated" : caller.user(), reason);
+            try {
+                transport.send(json.writeValueAsString(Map.of("type", "ERROR", "code", code, "reason", reason, "message", message)))
+                        .whenComplete((v, t) -> transport.close(closeCode(code), reason));
+            } catch (JsonProcessingException e) {
+                transport.close(closeCode(code), reason);
+            }
+            subscriptions.values().forEach(StreamSubscription::cancel);
+        };
         try {
-            transport.send(json.writeValueAsString(Map.of("type", "ERROR", "code", code, "reason", reason, "message", message)))
-                    .whenComplete((v, t) -> transport.close(closeCode(code), reason));
-        } catch (JsonProcessingException e) {
-            transport.close(closeCode(code), reason);
+            executor.execute(tell);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            tell.run(); // shutting down
         }
-        subscriptions.values().forEach(StreamSubscription::cancel);
     }
 
     /**

@@ -20,6 +20,7 @@ public class StreamMetrics {
     /** Dropped for not reading its messages fast enough. */
     static final String TOO_SLOW = "TooSlow";
     private final MeterRegistry registry;
+    private final Map<String, io.micrometer.core.instrument.Counter> sent = new java.util.concurrent.ConcurrentHashMap<>();
 
     public StreamMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -34,7 +35,7 @@ public class StreamMetrics {
     }
 
     void sent(String type) {
-        registry.counter(STREAM_MESSAGES, TAG_MESSAGE, type).increment();
+        sent.computeIfAbsent(type, t -> registry.counter(STREAM_MESSAGES, TAG_MESSAGE, t)).increment(); // per message: no registry lookup
     }
 
     /** A connection or subscription refused before it began (over a limit, a foreign origin). */

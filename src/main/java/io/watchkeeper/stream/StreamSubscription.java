@@ -36,6 +36,8 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
 final class StreamSubscription {
 
     private final String id;
+    /** {@link #id} as a JSON string, for the messages put together by hand ({@link #send}). */
+    private final String quotedId;
     private final StreamClient client;
     private final Kind kind;
     private final String namespace;
@@ -64,6 +66,7 @@ final class StreamSubscription {
     StreamSubscription(String id, StreamClient client, Kind kind, String namespace, String name, List<InformerKey> keys,
             List<SharedInformer> informers, Executor executor, Consumer<StreamSubscription> gone) {
         this.id = id;
+        this.quotedId = '"' + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(id)) + '"';
         this.client = client;
         this.kind = kind;
         this.namespace = namespace;
@@ -259,12 +262,19 @@ final class StreamSubscription {
         return !ended && followers == mine;
     }
 
+    /**
+     * A change, as {@code {"type":…,"id":…,"resourceVersion":…,"object":…}}: the object's JSON was written once for
+     * every follower of its informer, and the message around it is put together by the client's pump when its turn
+     * comes, not by the informer's thread (the same text a JSON mapper would write for those four fields).
+     */
     private void send(int informer, Change c, Position after) {
         positions[informer] = after;
-        Map<String, Object> m = message(c.type());
-        m.put("resourceVersion", ResumeToken.encode(Arrays.asList(positions)));
-        m.put("object", new RawValue(c.json()));
-        client.offer(m);
+        String token = ResumeToken.encode(Arrays.asList(positions));
+        String type = c.type();
+        String json = c.json();
+        client.offer(type, json.length() + token.length() + quotedId.length() + 64, () -> new StringBuilder(json.length() + token.length()
+                + quotedId.length() + 64).append("{\"type\":\"").append(type).append("\",\"id\":").append(quotedId).append(",\"resourceVersion\":\"")
+                .append(token).append("\",\"object\":").append(json).append('}').toString());
     }
 
     /**

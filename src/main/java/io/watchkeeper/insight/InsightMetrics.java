@@ -39,6 +39,8 @@ public class InsightMetrics {
     private final MultiGauge services;
     private final Set<Tags> problemSeries = ConcurrentHashMap.newKeySet();
     private final Set<String> serviceNamespaces = ConcurrentHashMap.newKeySet();
+    /** The store's change count at the last pass ({@link #refresh}); -1 before the first. */
+    private long refreshedAt = -1;
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "watchkeeper-insight-metrics");
         t.setDaemon(true);
@@ -72,7 +74,16 @@ public class InsightMetrics {
         registry.counter(INSIGHT_EVENT_FAILURES, TAG_KIND, kind).increment();
     }
 
-    void refresh() {
+    /**
+     * Recomputes the gauges from the store, once a second, and only when a finding may have changed since the last
+     * pass: a quiet cluster costs nothing per second, however many pods and Services it has.
+     */
+    synchronized void refresh() {
+        long changes = store.changes();
+        if (changes == refreshedAt) {
+            return;
+        }
+        refreshedAt = changes;
         Map<Tags, Integer> problems = new HashMap<>();
         for (PodFinding f : store.podProblems()) {
             Tags t = Tags.of(TAG_NAMESPACE, f.namespace(), TAG_REASON, f.problem().reason());

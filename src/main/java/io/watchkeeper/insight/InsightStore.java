@@ -38,9 +38,17 @@ public class InsightStore {
 
     private final Map<ResourceID, PodFinding> pods = new ConcurrentHashMap<>();
     private final Map<ResourceID, ServiceFinding> services = new ConcurrentHashMap<>();
+    /** Counts the calls that may have changed a finding: readers that summarise the store skip a pass when it is still. */
+    private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** Grows with every record or forget: equal values mean the findings are unchanged in between. */
+    public long changes() {
+        return changes.get();
+    }
 
     /** Records what is wrong with a pod now (empty: nothing); returns the transition if the problem's reason changed. */
     public Optional<PodTransition> recordPod(ResourceID id, Optional<PodProblem> problem, Instant now) {
+        changes.incrementAndGet();
         AtomicReference<PodTransition> transition = new AtomicReference<>();
         pods.compute(id, (k, before) -> {
             if (problem.isEmpty()) {
@@ -61,6 +69,7 @@ public class InsightStore {
 
     /** Records a Service's health now; returns the transition if its state changed (or it is judged for the first time). */
     public Optional<ServiceTransition> recordService(ResourceID id, ServiceHealth health, Instant now) {
+        changes.incrementAndGet();
         AtomicReference<ServiceTransition> transition = new AtomicReference<>();
         services.compute(id, (k, before) -> {
             if (before == null || before.health().state() != health.state()) {
@@ -73,10 +82,12 @@ public class InsightStore {
     }
 
     public void forgetPod(ResourceID id) {
+        changes.incrementAndGet();
         pods.remove(id);
     }
 
     public void forgetService(ResourceID id) {
+        changes.incrementAndGet();
         services.remove(id);
     }
 

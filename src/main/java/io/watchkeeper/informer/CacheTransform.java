@@ -42,7 +42,16 @@ public final class CacheTransform {
      * while an object is read instead of being built first (it is about half of a typical object's JSON).
      */
     public static KubernetesSerialization serialization() {
-        ObjectMapper mapper = new ObjectMapper();
+        return serialization(new ObjectMapper());
+    }
+
+    /**
+     * The same, on a copy of {@code base} (the application's mapper, with its modules and settings): for the operator's
+     * client, whose reads feed the built-in controllers' caches (which drop {@code managedFields}) and whose writes never
+     * send them (status patches and Events are built, not read back). Nothing in the operator reads managed fields.
+     */
+    public static KubernetesSerialization serialization(ObjectMapper base) {
+        ObjectMapper mapper = base.copy();
         mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
         return new KubernetesSerialization(mapper, true);
     }

@@ -51,6 +51,14 @@ public interface WatchkeeperConfig {
 
         @WithDefault("2m")
         Duration retryMax();
+
+        /**
+         * Objects per page of an informer's list (the hub's and the insight controllers'): a list of 10,000 pods then
+         * never holds more than one page's objects at once besides the cache, so the heap does not grow by the whole
+         * list at start and at every relist. 0 lists everything in one response.
+         */
+        @WithDefault("500")
+        long listPageSize();
     }
 
     interface Status {

@@ -24,9 +24,12 @@ final class Fabric8Informers implements InformerStarter {
 
     private final KubernetesClient client;
     private final Executor executor;
+    private final long pageSize;
 
-    Fabric8Informers(KubernetesClient client) {
+    /** @param pageSize objects per page of a list; 0 for one response */
+    Fabric8Informers(KubernetesClient client, long pageSize) {
         this.client = client;
+        this.pageSize = pageSize;
         this.executor = client.adapt(BaseClient.class).getExecutor();
         if (client.getConfiguration().isWatchList()) {
             // In watch-list mode the initial items arrive over the watch; ListSignals would publish the list too early.
@@ -63,7 +66,8 @@ final class Fabric8Informers implements InformerStarter {
         }
         boolean secrets = r.group().isEmpty() && r.resource().equals("secrets");
         Timeline.Source<GenericKubernetesResource> source = si.timeline().newSource(o -> CacheTransform.apply(o, secrets));
-        var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) f, source);
+        Object paged = pageSize > 0 ? f.withLimit(pageSize) : f; // the same operation, listing by pages
+        var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source);
         DefaultSharedIndexInformer<GenericKubernetesResource, GenericKubernetesResourceList> informer = new DefaultSharedIndexInformer<>(
                 GenericKubernetesResource.class, listerWatcher, 0, executor);
         informer.itemStore(source);

@@ -66,17 +66,29 @@ public class InformerHub {
     private final ScheduledExecutorService scheduler;
     private final KubernetesClient client;
     private volatile boolean stopping;
+    /** Objects per page of an informer's list; 0 for one response. */
+    private long pageSize;
+
+    /** Objects per page of an informer's list ({@code watchkeeper.informers.list-page-size}), for controllers' too. */
+    public long listPageSize() {
+        return pageSize;
+    }
 
     @Inject
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
         this(hubClient(operatorClient, counter), metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(),
-                counter, new Timeline.Budget(config.stream().replayBufferSize().asLongValue(), config.stream().replayRetention()));
+                counter, new Timeline.Budget(config.stream().replayBufferSize().asLongValue(), config.stream().replayRetention()),
+                config.informers().listPageSize());
     }
 
-    /** @param client the hub's own client (with {@link RequestCounter#forHubClient()}, to count its requests) */
+    /**
+     * @param client   the hub's own client (with {@link RequestCounter#forHubClient()}, to count its requests)
+     * @param pageSize objects per page of a list, for the hub's informers and the controllers' ({@link #listPageSize})
+     */
     InformerHub(KubernetesClient client, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
-            RequestCounter counter, Timeline.Budget replay) {
-        this(new Fabric8Informers(client), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
+            RequestCounter counter, Timeline.Budget replay, long pageSize) {
+        this(new Fabric8Informers(client, pageSize), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
+        this.pageSize = pageSize;
         counter.listen(r -> requests.sent(r, informers.values()), (r, code) -> requests.refused(r, code, informers.values()));
         scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);
     }
@@ -357,7 +369,7 @@ public class InformerHub {
                     start(si);
                 }
             } else if (b != null && b.ownedByHub() && si.synced() && !controllers.containsKey(si.key())) {
-                containerFor(si).filter(SharedInformer::synced).ifPresent(c -> derive(si, c));
+                containerFor(si).filter(c -> c.synced() && c.timeline().current()).ifPresent(c -> derive(si, c));
             }
         }
     }

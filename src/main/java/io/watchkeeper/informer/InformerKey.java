@@ -36,14 +36,24 @@ public record InformerKey(String group, String version, String resource, String 
         return narrower.labels().requirements().containsAll(labels().requirements());
     }
 
-    /** The label selector, parsed (keys hold canonical, valid selectors). */
+    /** The label selector, parsed (keys hold canonical, valid selectors); parsed once per selector, not per call. */
     public Selector labels() {
-        try {
-            return LabelSelectors.parse(labelSelector);
-        } catch (InvalidSelectorException e) {
-            throw new IllegalStateException("informer key holds an invalid label selector: " + this, e);
+        Selector s = PARSED.get(labelSelector);
+        if (s == null) {
+            try {
+                s = LabelSelectors.parse(labelSelector);
+            } catch (InvalidSelectorException e) {
+                throw new IllegalStateException("informer key holds an invalid label selector: " + this, e);
+            }
+            if (PARSED.size() > 1_000) {
+                PARSED.clear(); // keys come and go with watches: never more than a bounded cache
+            }
+            PARSED.put(labelSelector, s);
         }
+        return s;
     }
+
+    private static final java.util.Map<String, Selector> PARSED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** {@code v1/pods}, {@code apps/v1/deployments}. */
     public String groupVersionResource() {

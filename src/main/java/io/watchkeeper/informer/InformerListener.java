@@ -11,8 +11,10 @@ public interface InformerListener {
     void onStateChange(String consumerId, InformerKey key);
 
     /**
-     * An object in the informer's cache was added, modified or deleted. Runs on the informer's own serial thread, shared
-     * with every other consumer of that informer: return at once.
+     * An object in the informer's cache was added, modified or deleted. Runs on the thread that wrote it (the informer's
+     * own serial thread; for a question served from another informer's cache, that informer's, shared with its
+     * consumers; when an informer moves to a new backend that has listed already, the hub's, with its lock held), after
+     * the cache changed and outside the timelines' locks: return at once, and never call into the hub.
      *
      * @param previous the object before the change, {@code null} when it was added
      * @param current  the object after the change, {@code null} when it was deleted

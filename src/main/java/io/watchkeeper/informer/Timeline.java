@@ -247,6 +247,7 @@ public final class Timeline {
         if (source == stopped) {
             freeze();
             source = null;
+            feeds.forEach(Feed::beginList); // nothing feeds them until a source lists again: not current either
         }
     }
 

@@ -41,14 +41,16 @@ public class InsightStore {
     /** Counts the calls that may have changed a finding: readers that summarise the store skip a pass when it is still. */
     private final java.util.concurrent.atomic.AtomicLong changes = new java.util.concurrent.atomic.AtomicLong();
 
-    /** Grows with every record or forget: equal values mean the findings are unchanged in between. */
+    /**
+     * Grows with every record or forget, after its change: equal values mean the findings are unchanged in between, and
+     * a reader that read this count first sees at least the changes it counts.
+     */
     public long changes() {
         return changes.get();
     }
 
     /** Records what is wrong with a pod now (empty: nothing); returns the transition if the problem's reason changed. */
     public Optional<PodTransition> recordPod(ResourceID id, Optional<PodProblem> problem, Instant now) {
-        changes.incrementAndGet();
         AtomicReference<PodTransition> transition = new AtomicReference<>();
         pods.compute(id, (k, before) -> {
             if (problem.isEmpty()) {
@@ -64,12 +66,12 @@ public class InsightStore {
             }
             return new PodFinding(before.namespace(), before.name(), p, before.since());
         });
+        changes.incrementAndGet(); // after the change: whoever sees the new count sees the change
         return Optional.ofNullable(transition.get());
     }
 
     /** Records a Service's health now; returns the transition if its state changed (or it is judged for the first time). */
     public Optional<ServiceTransition> recordService(ResourceID id, ServiceHealth health, Instant now) {
-        changes.incrementAndGet();
         AtomicReference<ServiceTransition> transition = new AtomicReference<>();
         services.compute(id, (k, before) -> {
             if (before == null || before.health().state() != health.state()) {
@@ -78,17 +80,18 @@ public class InsightStore {
             }
             return new ServiceFinding(before.namespace(), before.name(), health, before.since());
         });
+        changes.incrementAndGet();
         return Optional.ofNullable(transition.get());
     }
 
     public void forgetPod(ResourceID id) {
-        changes.incrementAndGet();
         pods.remove(id);
+        changes.incrementAndGet();
     }
 
     public void forgetService(ResourceID id) {
-        changes.incrementAndGet();
         services.remove(id);
+        changes.incrementAndGet();
     }
 
     public Optional<ServiceFinding> service(ResourceID id) {

@@ -196,12 +196,19 @@ final class StreamClient {
                 }
                 return;
             }
-            Optional<String> text = next.text().get();
-            if (text.isEmpty()) { // could not be serialised (logged): skipped
-                done(next);
-                continue;
+            java.util.concurrent.CompletableFuture<Void> write;
+            try {
+                Optional<String> text = next.text().get();
+                if (text.isEmpty()) { // could not be serialised (logged): skipped
+                    done(next);
+                    continue;
+                }
+                write = transport.send(text.get()).toCompletableFuture();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "Stream client %s: a %s message could not be sent; disconnecting", id, next.type());
+                sent(next, e);
+                return;
             }
-            java.util.concurrent.CompletableFuture<Void> write = transport.send(text.get()).toCompletableFuture();
             if (!write.isDone()) {
                 write.whenComplete((v, t) -> {
                     if (sent(next, t)) {

@@ -206,7 +206,13 @@ class InformerHubTest {
         assertThat(seen).endsWith("epoch ended");
         assertThat(web.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder("b", "e");
         assertThat(web.resourceVersion()).isEqualTo("4");
-        assertThat(all.timeline().read().orElseThrow().items()).hasSize(4).as("the container's own answer is untouched");
+        assertThat(all.timeline().read().orElseThrow().items()).as("the container's own answer is untouched").hasSize(4);
+
+        // when the container stops (a permanent failure), the narrower question is not current either (its followers are
+        // told it is stale), and what it published stays readable
+        backend.fail(404);
+        assertThat(web.timeline().current()).isFalse();
+        assertThat(web.timeline().read().orElseThrow().items()).hasSize(2);
     }
 
     @Test
@@ -249,6 +255,10 @@ class InformerHubTest {
         wide.source.put("shop/b", cm("shop", "b", "2", "web")); // changed meanwhile
         wide.source.put("shop/c", cm("shop", "c", "2", "web")); // new
         wide.source.put("other/x", cm("other", "x", "2", "web"));
+        wide.source.listed("2");
+        wide.source.beginList(); // a relist (a 410, say)
+        hub.sample();
+        assertThat(own.stopped).as("not while the containing informer relists").isFalse();
         wide.source.listed("2");
         hub.sample();
 

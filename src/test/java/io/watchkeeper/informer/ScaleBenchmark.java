@@ -60,6 +60,8 @@ public final class ScaleBenchmark {
             Config config = new ConfigBuilder(Config.empty()).withMasterUrl(cp.url()).withOauthToken(ControlPlane.ADMIN.token())
                     .withTrustCerts(true).withRequestTimeout(120_000).build();
             try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+                OperatorProcess.installCrds(client);
+                OperatorProcess.idle(cp);
                 long t0 = System.nanoTime();
                 RealisticPods.create(client, "bench", NAMESPACES, pods);
                 System.out.printf("created %d pods with kubelet-style status in %.1f s (8 threads)%n", pods, (System.nanoTime() - t0) / 1e9);
@@ -69,8 +71,11 @@ public final class ScaleBenchmark {
                 String without = client.getKubernetesSerialization().asJson(one);
                 System.out.printf("one pod as JSON: %d bytes, %d%% of it managedFields%n", json.length(),
                         100 * (json.length() - without.length()) / json.length());
-                apiServer(cp, pods, repeats);
-                caches(client, pods, repeats);
+                if (!(args.length > 2 && args[2].equals("operator"))) { // "operator": the operator process only
+                    apiServer(cp, pods, repeats);
+                    caches(client, pods, repeats);
+                }
+                OperatorProcess.loaded(cp, client, pods, repeats);
             }
         }
     }
@@ -136,7 +141,9 @@ public final class ScaleBenchmark {
             si = null;
 
             m = new Measure("Watchkeeper typed store (insight's)", pods);
-            SharedIndexInformer<Pod> typed = client.pods().inAnyNamespace().runnableInformer(0);
+            KubernetesClient operatorLike = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                    .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper())).build();
+            SharedIndexInformer<Pod> typed = operatorLike.pods().inAnyNamespace().withLimit(500L).runnableInformer(0); // pages, as the operator lists
             Timeline timeline = typedCache(typed);
             typedSync.add(m.synced());
             if (first) {
@@ -144,6 +151,7 @@ public final class ScaleBenchmark {
                 System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, m.poolBefore, 12));
             }
             typed.stop();
+            operatorLike.close();
         }
         plainSync.print("s", 1e-9);
         hubSync.print("s", 1e-9);
@@ -155,7 +163,7 @@ public final class ScaleBenchmark {
         KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration())
                 .withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
         return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)));
+                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), 500);
     }
 
     /**
@@ -281,17 +289,17 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static long time(ThrowingRunnable r) throws Exception {
+    static long time(ThrowingRunnable r) throws Exception {
         long t = System.nanoTime();
         r.run();
         return System.nanoTime() - t;
     }
 
-    private interface ThrowingRunnable {
+    interface ThrowingRunnable {
         void run() throws Exception;
     }
 
-    private static long get(HttpClient http, ControlPlane cp, String path) throws Exception {
+    static long get(HttpClient http, ControlPlane cp, String path) throws Exception {
         HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(URI.create(cp.url() + path))
                 .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build(), HttpResponse.BodyHandlers.ofByteArray());
         if (r.statusCode() != 200) {
@@ -323,7 +331,7 @@ public final class ScaleBenchmark {
     }
 
     /** Median, min and max of repeated measurements. */
-    private static final class Stats {
+    static final class Stats {
         private final String what;
         private final List<Long> values = new ArrayList<>();
 

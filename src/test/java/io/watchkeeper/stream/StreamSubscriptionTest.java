@@ -255,6 +255,49 @@ class StreamSubscriptionTest {
         }
     }
 
+    /** A change's message is put together by hand ({@code StreamSubscription.send}): exactly what a JSON mapper writes. */
+    @Test
+    void shouldWriteAChangeExactlyAsAJsonMapperWouldWhateverTheSubscriptionsId() throws Exception {
+        SharedInformer si = FakeInformers.informer("ns", 10);
+        Timeline.Source<HasMetadata> src = listed(si, "a");
+        List<String> texts = new ArrayList<>();
+        ArrayDeque<Runnable> pumps = new ArrayDeque<>();
+        StreamClient client = new StreamClient("c", new StreamClient.Transport() {
+            @Override
+            public CompletionStage<Void> send(String text) {
+                texts.add(text);
+                return CompletableFuture.completedFuture(null);
+            }
+
+            @Override
+            public void close(int code, String reason) {
+            }
+        }, JSON, pumps::add, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
+        String id = "a\"b\\c\n\u0001\u00e9\u2028</script>";
+        new StreamSubscription(id, client, Kind.ResourceWatch, "ns", "w", List.of(si.key()), List.of(si), restarts::add, gone -> {
+        }).start(null);
+
+        upsert(src, "ns", "a", "2");
+        src.remove("ns/a");
+        while (!pumps.isEmpty()) {
+            pumps.poll().run();
+        }
+
+        assertThat(texts).hasSize(3); // SNAPSHOT, MODIFIED, DELETED
+        for (String change : texts.subList(1, 3)) {
+            JsonNode m = JSON.readTree(change);
+            assertThat(m.path("id").asText()).isEqualTo(id);
+            Map<String, Object> expected = new java.util.LinkedHashMap<>();
+            expected.put("type", m.path("type").asText());
+            expected.put("id", id);
+            expected.put("resourceVersion", m.path("resourceVersion").asText());
+            expected.put("object", new com.fasterxml.jackson.databind.util.RawValue(JSON.writeValueAsString(m.path("object"))));
+            assertThat(change).isEqualTo(JSON.writeValueAsString(expected));
+        }
+        assertThat(JSON.readTree(texts.get(1)).path("type").asText()).isEqualTo("MODIFIED");
+        assertThat(JSON.readTree(texts.get(2)).path("type").asText()).isEqualTo("DELETED");
+    }
+
     private StreamSubscription subscribe(Client c, List<SharedInformer> informers, String from) {
         StreamSubscription s = new StreamSubscription("s", c.client, Kind.ResourceWatch, "ns", "w",
                 informers.stream().map(SharedInformer::key).toList(), informers, restarts::add, gone -> {

@@ -1,0 +1,298 @@
+package io.watchkeeper.informer;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
+import io.watchkeeper.demo.ControlPlane;
+import io.watchkeeper.demo.Ports;
+import io.watchkeeper.testing.OperatorJar;
+import io.watchkeeper.testing.RealisticPods;
+import io.watchkeeper.testing.Watches;
+
+/**
+ * The packaged operator as users run it, for {@link ScaleBenchmark}: its own process, the default install's
+ * configuration (insight on, every namespace), the chart's JVM options in {@code JAVA_TOOL_OPTIONS}, and, where this
+ * machine lets a root process make a memory cgroup (v1), the chart's default memory limit, so that the JVM sizes
+ * itself as in a container. Measures its resident set idle and with every pod cached, its time to synced at start and
+ * at each restart, and reads over HTTP against the API server's LIST of the same answer.
+ */
+final class OperatorProcess {
+
+    /** values.yaml: {@code resources.limits.memory} and {@code jvm.options}. */
+    static final long MEMORY_LIMIT = 768L << 20;
+    static final String JVM_OPTIONS = System.getProperty("bench.jvm", "-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError");
+    /** How long a started operator is left alone before its idle resident set is read. */
+    private static final long SETTLE_SECONDS = 30;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+    private final long launched;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private OperatorProcess(Process process, int port, Path log, long launched) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+        this.launched = launched;
+    }
+
+    /** The operator's CRDs, from the build (as the test cluster installs them), established. */
+    static void installCrds(KubernetesClient client) throws Exception {
+        for (String crd : List.of("resourcewatches.watchkeeper.io", "clusterresourcewatches.watchkeeper.io")) {
+            try (var in = Files.newInputStream(Path.of("target/kubernetes/" + crd + "-v1.yml"))) {
+                client.load(in).serverSideApply();
+            }
+            client.apiextensions().v1().customResourceDefinitions().withName(crd).waitUntilCondition(c -> c.getStatus() != null
+                    && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream().anyMatch(k -> "Established".equals(k.getType()) && "True".equals(k.getStatus())),
+                    1, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Idle: the operator on an empty cluster, synced, left alone. */
+    static void idle(ControlPlane cp) throws Exception {
+        OperatorProcess op = start(cp);
+        try {
+            op.awaitPodsSynced();
+            TimeUnit.SECONDS.sleep(SETTLE_SECONDS); // the harness leaves its subject alone, then reads its memory
+            System.out.printf("operator process, idle (no pods, insight on, %s): RSS %.0f MiB, heap used %.0f MiB%n", op.limits(),
+                    op.rss() / 1048576.0, op.heapUsed() / 1048576.0);
+        } finally {
+            op.stop();
+        }
+    }
+
+    /**
+     * With {@code pods} pods: started {@code repeats} times (a restart each time after the first), time to synced, RSS
+     * when synced and after settling; on the first start, label reads over HTTP from this process, beside the API
+     * server's label LIST from its watch cache.
+     */
+    static void loaded(ControlPlane cp, KubernetesClient client, int pods, int repeats) throws Exception {
+        ScaleBenchmark.Stats ready = new ScaleBenchmark.Stats("operator process: launch to ready");
+        ScaleBenchmark.Stats synced = new ScaleBenchmark.Stats("operator process: launch to pods synced (" + pods + " pods)");
+        ScaleBenchmark.Stats rssSynced = new ScaleBenchmark.Stats("operator process: RSS when synced");
+        ScaleBenchmark.Stats rssSettled = new ScaleBenchmark.Stats("operator process: RSS " + SETTLE_SECONDS + " s after synced");
+        ScaleBenchmark.Stats heap = new ScaleBenchmark.Stats("operator process: heap used " + SETTLE_SECONDS + " s after synced");
+        ScaleBenchmark.Stats live = new ScaleBenchmark.Stats("operator process: heap used after a full GC (jcmd GC.run)");
+        ScaleBenchmark.Stats rssAfterGc = new ScaleBenchmark.Stats("operator process: RSS after that full GC");
+        for (int r = 0; r < repeats; r++) {
+            OperatorProcess op = start(cp);
+            try {
+                ready.add(op.readyAfter);
+                synced.add(op.awaitPodsSynced());
+                rssSynced.add(op.rss());
+                if (r == 0) {
+                    op.labelReads(cp, client, pods);
+                }
+                TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
+                rssSettled.add(op.rss());
+                heap.add(op.heapUsed());
+                new ProcessBuilder("jcmd", String.valueOf(op.process.pid()), "GC.run").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
+                live.add(op.heapUsed());
+                rssAfterGc.add(op.rss());
+            } finally {
+                op.stop();
+            }
+        }
+        System.out.printf("operator process: %s; each start after the first is a restart%n", limits());
+        ready.print("s", 1e-9);
+        synced.print("s", 1e-9);
+        rssSynced.print("MiB", 1.0 / 1048576);
+        rssSettled.print("MiB", 1.0 / 1048576);
+        heap.print("MiB", 1.0 / 1048576);
+        live.print("MiB", 1.0 / 1048576);
+        rssAfterGc.print("MiB", 1.0 / 1048576);
+    }
+
+    private long readyAfter;
+
+    private static OperatorProcess start(ControlPlane cp) throws Exception {
+        int port = Ports.free();
+        Path log = Files.createTempFile("watchkeeper-bench-operator-", ".log");
+        String cgroup = memoryCgroup();
+        List<String> command = cgroup == null ? List.of("java", "-jar", OperatorJar.JAR)
+                : List.of("sh", "-c", "echo $$ > " + cgroup + "/cgroup.procs && exec java -jar " + OperatorJar.JAR);
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        Map<String, String> env = new HashMap<>(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", cp.url(), "QUARKUS_KUBERNETES_CLIENT_TOKEN",
+                ControlPlane.ADMIN.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true", "QUARKUS_HTTP_PORT", String.valueOf(port),
+                "JAVA_TOOL_OPTIONS", JVM_OPTIONS));
+        for (String kv : System.getProperty("bench.env", "").split(",")) { // -Dbench.env=MALLOC_ARENA_MAX=2,… for experiments
+            if (kv.contains("=")) {
+                env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+            }
+        }
+        pb.environment().putAll(env);
+        long t0 = System.nanoTime();
+        OperatorProcess op = new OperatorProcess(pb.start(), port, log, t0);
+        op.await("ready", () -> op.status("/q/health/ready") == 200);
+        op.readyAfter = System.nanoTime() - t0;
+        return op;
+    }
+
+    /** A memory cgroup (v1) limited as the chart's container is, or null (then the JVM sizes itself from the host). */
+    private static String memoryCgroup() {
+        try {
+            String own = Files.readAllLines(Path.of("/proc/self/cgroup")).stream().filter(l -> l.matches("\\d+:memory:.*")).findFirst()
+                    .map(l -> l.substring(l.indexOf(":memory:") + ":memory:".length())).orElse(null);
+            if (own == null) {
+                return null;
+            }
+            Path dir = Path.of("/sys/fs/cgroup/memory" + own, "watchkeeper-bench");
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve("memory.limit_in_bytes"), String.valueOf(MEMORY_LIMIT));
+            return dir.toString();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static String limits() {
+        return (memoryCgroup() != null ? "in a memory cgroup limited to " + (MEMORY_LIMIT >> 20) + " MiB"
+                : "no memory cgroup here: the JVM sized itself from the host") + ", JAVA_TOOL_OPTIONS=" + JVM_OPTIONS
+                + (System.getProperty("bench.env", "").isEmpty() ? "" : ", environment " + System.getProperty("bench.env"));
+    }
+
+    /** @return nanoseconds from launch until the operator reports its all-namespace pod informer synced */
+    private long awaitPodsSynced() throws Exception {
+        await("pods synced", () -> metrics().lines().anyMatch(l -> l.startsWith("watchkeeper_informer_synced{") && l.contains("resource=\"pods\"")
+                && l.contains("namespace=\"*\"") && l.endsWith(" 1.0")));
+        return System.nanoTime() - launched;
+    }
+
+    /**
+     * A ClusterResourceWatch on every pod (served from insight's pod informer), then label reads of one ReplicaSet's
+     * pods over HTTP, each answer checked against the API server's label LIST of the same pods.
+     */
+    private void labelReads(ControlPlane cp, KubernetesClient client, int pods) throws Exception {
+        client.resource(Watches.clusterWatch("bench-every-pod", "pods", List.of())).create();
+        await("watch ready", () -> {
+            ClusterResourceWatch w = client.resources(ClusterResourceWatch.class).withName("bench-every-pod").get();
+            return w != null && w.getStatus() != null && Watches.condition(w.getStatus(), "Ready").map(c -> "True".equals(c.getStatus())).orElse(false);
+        });
+        HttpClient apiServer = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
+        int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
+        ScaleBenchmark.Stats ours = new ScaleBenchmark.Stats("HTTP items read, label selector, " + RealisticPods.PODS_PER_REPLICASET
+                + " of " + pods + " pods, from another process");
+        ScaleBenchmark.Stats theirs = new ScaleBenchmark.Stats("API server label LIST of the same pods (watch cache), same client");
+        for (int r = 0; r < 60; r++) {
+            String selector = "app=app-" + (r % sets);
+            String q = "labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8);
+            HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + q))
+                    .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
+            HttpRequest list = HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0&" + q))
+                    .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
+            long t = System.nanoTime();
+            HttpResponse<byte[]> a = http.send(read, HttpResponse.BodyHandlers.ofByteArray());
+            long ourTime = System.nanoTime() - t;
+            t = System.nanoTime();
+            HttpResponse<byte[]> b = apiServer.send(list, HttpResponse.BodyHandlers.ofByteArray());
+            long theirTime = System.nanoTime() - t;
+            if (a.statusCode() != 200 || b.statusCode() != 200) {
+                throw new IllegalStateException("label read: HTTP " + a.statusCode() + " / " + b.statusCode());
+            }
+            if (!names(a.body()).equals(names(b.body()))) {
+                throw new IllegalStateException("label read " + selector + ": the operator and the API server answer differently");
+            }
+            if (r >= 10) { // the first reads warm both up (the operator checks the caller's token once, then reuses that)
+                ours.add(ourTime);
+                theirs.add(theirTime);
+            }
+        }
+        ours.print("ms", 1e-6);
+        theirs.print("ms", 1e-6);
+        client.resources(ClusterResourceWatch.class).withName("bench-every-pod").delete();
+    }
+
+    private static java.util.Set<String> names(byte[] list) throws IOException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (JsonNode item : JSON.readTree(list).path("items")) {
+            out.add(item.path("metadata").path("namespace").asText() + "/" + item.path("metadata").path("name").asText() + "@"
+                    + item.path("metadata").path("resourceVersion").asText());
+        }
+        return out;
+    }
+
+    private long rss() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for " + process.pid());
+    }
+
+    /** The JVM's heap in use, from its own metrics (sum over the heap pools). */
+    private long heapUsed() throws Exception {
+        return (long) metrics().lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
+    private String metrics() throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private int status(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private void await(String what, CheckedSupplier condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the operator exited before " + what + ":\n" + OperatorJar.tail(log, 30));
+            }
+            boolean done;
+            try {
+                done = condition.get();
+            } catch (IOException e) {
+                done = false;
+            }
+            if (done) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("no " + what + " within 10 min:\n" + OperatorJar.tail(log, 30));
+            }
+            TimeUnit.MILLISECONDS.sleep(50); // a harness polling its subject, not a test waiting
+        }
+    }
+
+    private interface CheckedSupplier {
+        boolean get() throws Exception;
+    }
+
+    /** SIGTERM, as a pod's stop, and waits for the exit. */
+    private void stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}

@@ -164,6 +164,18 @@ final class OperatorProcess {
         }
     }
 
+    /** Removes the memory cgroup {@link #memoryCgroup} made (empty once the operator processes are gone). */
+    static void removeCgroup() {
+        String dir = memoryCgroup();
+        if (dir != null) {
+            try {
+                Files.deleteIfExists(Path.of(dir)); // rmdir: the kernel removes its control files with it
+            } catch (IOException e) {
+                System.out.println("could not remove the memory cgroup " + dir + ": " + e);
+            }
+        }
+    }
+
     private static String limits() {
         return (memoryCgroup() != null ? "in a memory cgroup limited to " + (MEMORY_LIMIT >> 20) + " MiB"
                 : "no memory cgroup here: the JVM sized itself from the host") + ", JAVA_TOOL_OPTIONS=" + JVM_OPTIONS

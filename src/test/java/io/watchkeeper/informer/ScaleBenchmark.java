@@ -46,8 +46,10 @@ public final class ScaleBenchmark {
             run(args);
         } catch (Exception | Error e) {
             e.printStackTrace(); // exec:java would wait for the clients' threads before saying anything
+            OperatorProcess.removeCgroup();
             System.exit(1);
         }
+        OperatorProcess.removeCgroup();
         System.exit(0); // the clients' pools must not keep a finished run alive
     }
 

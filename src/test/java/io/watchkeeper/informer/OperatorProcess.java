@@ -274,30 +274,10 @@ final class OperatorProcess {
         }
     }
 
-    private void await(String what, CheckedSupplier condition) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the operator exited before " + what + ":\n" + OperatorJar.tail(log, 30));
-            }
-            boolean done;
-            try {
-                done = condition.get();
-            } catch (IOException e) {
-                done = false;
-            }
-            if (done) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no " + what + " within 10 min:\n" + OperatorJar.tail(log, 30));
-            }
-            TimeUnit.MILLISECONDS.sleep(50); // a harness polling its subject, not a test waiting
-        }
-    }
-
-    private interface CheckedSupplier {
-        boolean get() throws Exception;
+    private void await(String what, java.util.concurrent.Callable<Boolean> condition) {
+        org.awaitility.Awaitility.await(what + " (log: " + log + ")").atMost(10, TimeUnit.MINUTES).pollInterval(50, TimeUnit.MILLISECONDS)
+                .ignoreException(IOException.class).failFast("the operator exited before " + what, () -> !process.isAlive())
+                .until(condition);
     }
 
     /** SIGTERM, as a pod's stop, and waits for the exit. */

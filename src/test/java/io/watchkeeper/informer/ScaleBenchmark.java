@@ -281,14 +281,8 @@ public final class ScaleBenchmark {
         }
     }
 
-    private static void awaitTrue(Supplier<Boolean> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        while (!condition.get()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("not synced within 10 minutes");
-            }
-            TimeUnit.MILLISECONDS.sleep(5); // a harness polling its subject, not a test waiting
-        }
+    private static void awaitTrue(Supplier<Boolean> condition) {
+        org.awaitility.Awaitility.await("synced").atMost(10, TimeUnit.MINUTES).pollInterval(5, TimeUnit.MILLISECONDS).until(condition::get);
     }
 
     static long time(ThrowingRunnable r) throws Exception {

@@ -209,13 +209,8 @@ public final class FanOutBenchmark {
             clients.add(client);
             s.start(null);
         }
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (!peers.stream().allMatch(p -> p.snapshot)) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException(what + ": the snapshots were not delivered within 2 minutes");
-            }
-            TimeUnit.MILLISECONDS.sleep(10); // the harness waiting for its set-up, not measuring
-        }
+        org.awaitility.Awaitility.await(what + ": the snapshots delivered").atMost(2, TimeUnit.MINUTES)
+                .pollInterval(10, TimeUnit.MILLISECONDS).until(() -> peers.stream().allMatch(p -> p.snapshot));
         settle();
         if (stalled >= 0) {
             peers.get(stalled).stalled = true;

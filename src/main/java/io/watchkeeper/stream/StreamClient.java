@@ -239,6 +239,16 @@ final class StreamClient {
         return true;
     }
 
+    /** A message with its fields in the order given, {@code type} first, as every message of the stream has them. */
+    static Map<String, Object> message(String type, Object... fieldsAndValues) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("type", type);
+        for (int i = 0; i + 1 < fieldsAndValues.length; i += 2) {
+            m.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        return m;
+    }
+
     /** Tells the client why (past its queue) and disconnects it. */
     void cutOff(int code, String reason, String message) {
         if (!closed.compareAndSet(false, true)) {
@@ -251,7 +261,7 @@ final class StreamClient {
         Runnable tell = () -> {
             LOG.infof("Stream client %s (%s) disconnected: %s", id, caller == null ? "unauthenticated" : caller.user(), reason);
             try {
-                transport.send(json.writeValueAsString(Map.of("type", "ERROR", "code", code, "reason", reason, "message", message)))
+                transport.send(json.writeValueAsString(message("ERROR", "code", code, "reason", reason, "message", message)))
                         .whenComplete((v, t) -> transport.close(closeCode(code), reason));
             } catch (JsonProcessingException e) {
                 transport.close(closeCode(code), reason);

@@ -113,7 +113,7 @@ public class StreamService {
         }
         if (!auth.enabled()) {
             client.caller = auth.authenticate(null, "");
-            client.offer(Map.of("type", "READY", "user", client.caller.user()));
+            client.offer(StreamClient.message("READY", "user", client.caller.user()));
             return;
         }
         timers.schedule(() -> {
@@ -187,7 +187,7 @@ public class StreamService {
                     + "one user may (watchkeeper.stream.max-connections-per-user); close one, or subscribe to several watches on one.");
             return;
         }
-        client.offer(Map.of("type", "READY", "user", caller.user()));
+        client.offer(StreamClient.message("READY", "user", caller.user()));
     }
 
     /** Every decision-cache-ttl: a stream whose token is no longer valid (expired, revoked) ends with 401. */

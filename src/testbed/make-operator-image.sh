@@ -23,5 +23,5 @@ mkdir -p "$work/root/deployments"
 cp -r "$app"/. "$work/root/deployments/"
 chmod -R a+rX,go-w "$work/root/deployments"
 layer_tar "$work/root" "$work/app.tar"
-oci_image "$name" '{"User":"10001:10001","WorkingDir":"/deployments","ExposedPorts":{"8080/tcp":{}},"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","LANG=C.UTF-8","JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError"],"Entrypoint":["java","-jar","/deployments/quarkus-run.jar"]}' \
+oci_image "$name" '{"User":"10001:10001","WorkingDir":"/deployments","ExposedPorts":{"8080/tcp":{}},"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","LANG=C.UTF-8","JAVA_TOOL_OPTIONS=-XX:MaxRAMPercentage=75.0 -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:TrimNativeHeapInterval=5000 -XX:+ExitOnOutOfMemoryError"],"Entrypoint":["java","-jar","/deployments/quarkus-run.jar"]}' \
   "$out" "$base" "$work/app.tar"

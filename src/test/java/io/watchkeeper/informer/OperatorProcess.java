@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
@@ -34,9 +35,14 @@ import io.watchkeeper.testing.Watches;
  */
 final class OperatorProcess {
 
-    /** values.yaml: {@code resources.limits.memory} and {@code jvm.options}. */
+    /** The chart's defaults (values.yaml), as the default install runs the operator. */
+    private static final JsonNode CHART = chartValues();
+    /** {@code resources.limits.memory} (768Mi). */
     static final long MEMORY_LIMIT = 768L << 20;
-    static final String JVM_OPTIONS = System.getProperty("bench.jvm", "-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError");
+    /** {@code jvm.options}, or {@code -Dbench.jvm} for experiments. */
+    static final String JVM_OPTIONS = System.getProperty("bench.jvm", CHART.path("jvm").path("options").asText());
+    /** {@code jvm.mallocArenaMax}. */
+    static final String MALLOC_ARENA_MAX = CHART.path("jvm").path("mallocArenaMax").asText();
     /** How long a started operator is left alone before its idle resident set is read. */
     private static final long SETTLE_SECONDS = 30;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +58,18 @@ final class OperatorProcess {
         this.port = port;
         this.log = log;
         this.launched = launched;
+    }
+
+    private static JsonNode chartValues() {
+        try {
+            JsonNode values = new ObjectMapper(new YAMLFactory()).readTree(Path.of("helm/watchkeeper/values.yaml").toFile());
+            if (values.path("jvm").path("options").asText().isEmpty() || values.path("jvm").path("mallocArenaMax").asText().isEmpty()) {
+                throw new IllegalStateException("helm/watchkeeper/values.yaml has no jvm.options or jvm.mallocArenaMax");
+            }
+            return values;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the chart's values (run from the project's directory)", e);
+        }
     }
 
     /** The operator's CRDs, from the build (as the test cluster installs them), established. */
@@ -89,7 +107,9 @@ final class OperatorProcess {
         ScaleBenchmark.Stats synced = new ScaleBenchmark.Stats("operator process: launch to pods synced (" + pods + " pods)");
         ScaleBenchmark.Stats rssSynced = new ScaleBenchmark.Stats("operator process: RSS when synced");
         ScaleBenchmark.Stats rssSettled = new ScaleBenchmark.Stats("operator process: RSS " + SETTLE_SECONDS + " s after synced");
+        ScaleBenchmark.Stats committedSynced = new ScaleBenchmark.Stats("operator process: heap committed when synced");
         ScaleBenchmark.Stats heap = new ScaleBenchmark.Stats("operator process: heap used " + SETTLE_SECONDS + " s after synced");
+        ScaleBenchmark.Stats committed = new ScaleBenchmark.Stats("operator process: heap committed " + SETTLE_SECONDS + " s after synced");
         ScaleBenchmark.Stats live = new ScaleBenchmark.Stats("operator process: heap used after a full GC (jcmd GC.run)");
         ScaleBenchmark.Stats rssAfterGc = new ScaleBenchmark.Stats("operator process: RSS after that full GC");
         for (int r = 0; r < repeats; r++) {
@@ -98,12 +118,14 @@ final class OperatorProcess {
                 ready.add(op.readyAfter);
                 synced.add(op.awaitPodsSynced());
                 rssSynced.add(op.rss());
+                committedSynced.add(op.heapCommitted());
                 if (r == 0) {
                     op.labelReads(cp, client, pods);
                 }
                 TimeUnit.SECONDS.sleep(SETTLE_SECONDS);
                 rssSettled.add(op.rss());
                 heap.add(op.heapUsed());
+                committed.add(op.heapCommitted());
                 new ProcessBuilder("jcmd", String.valueOf(op.process.pid()), "GC.run").redirectErrorStream(true)
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(60, TimeUnit.SECONDS);
                 live.add(op.heapUsed());
@@ -117,7 +139,9 @@ final class OperatorProcess {
         synced.print("s", 1e-9);
         rssSynced.print("MiB", 1.0 / 1048576);
         rssSettled.print("MiB", 1.0 / 1048576);
+        committedSynced.print("MiB", 1.0 / 1048576);
         heap.print("MiB", 1.0 / 1048576);
+        committed.print("MiB", 1.0 / 1048576);
         live.print("MiB", 1.0 / 1048576);
         rssAfterGc.print("MiB", 1.0 / 1048576);
     }
@@ -133,8 +157,8 @@ final class OperatorProcess {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         Map<String, String> env = new HashMap<>(Map.of("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", cp.url(), "QUARKUS_KUBERNETES_CLIENT_TOKEN",
                 ControlPlane.ADMIN.token(), "QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true", "QUARKUS_HTTP_PORT", String.valueOf(port),
-                "JAVA_TOOL_OPTIONS", JVM_OPTIONS));
-        for (String kv : System.getProperty("bench.env", "").split(",")) { // -Dbench.env=MALLOC_ARENA_MAX=2,… for experiments
+                "JAVA_TOOL_OPTIONS", JVM_OPTIONS, "MALLOC_ARENA_MAX", MALLOC_ARENA_MAX));
+        for (String kv : System.getProperty("bench.env", "").split(",")) { // -Dbench.env=NAME=VALUE,… for experiments
             if (kv.contains("=")) {
                 env.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
             }
@@ -179,6 +203,7 @@ final class OperatorProcess {
     private static String limits() {
         return (memoryCgroup() != null ? "in a memory cgroup limited to " + (MEMORY_LIMIT >> 20) + " MiB"
                 : "no memory cgroup here: the JVM sized itself from the host") + ", JAVA_TOOL_OPTIONS=" + JVM_OPTIONS
+                + ", MALLOC_ARENA_MAX=" + MALLOC_ARENA_MAX
                 + (System.getProperty("bench.env", "").isEmpty() ? "" : ", environment " + System.getProperty("bench.env"));
     }
 
@@ -189,9 +214,16 @@ final class OperatorProcess {
         return System.nanoTime() - launched;
     }
 
+    /** Reads counted as the cold start; reads before those measured (a server runs for days: its JIT is warm). */
+    private static final int COLD_READS = 10;
+    private static final int WARM_UP_READS = 200;
+    private static final int MEASURED_READS = 200;
+
     /**
      * A ClusterResourceWatch on every pod (served from insight's pod informer), then label reads of one ReplicaSet's
-     * pods over HTTP, each answer checked against the API server's label LIST of the same pods.
+     * pods over HTTP, each answer checked against the API server's label LIST of the same pods. Each round reads from
+     * both with the JDK's client as it comes (HTTP/2: h2c with the operator, h2 over TLS with the API server) and with
+     * one held to HTTP/1.1; the first {@link #COLD_READS} rounds are reported apart, the next ones warm the JIT up.
      */
     private void labelReads(ControlPlane cp, KubernetesClient client, int pods) throws Exception {
         client.resource(Watches.clusterWatch("bench-every-pod", "pods", List.of())).create();
@@ -199,37 +231,61 @@ final class OperatorProcess {
             ClusterResourceWatch w = client.resources(ClusterResourceWatch.class).withName("bench-every-pod").get();
             return w != null && w.getStatus() != null && Watches.condition(w.getStatus(), "Ready").map(c -> "True".equals(c.getStatus())).orElse(false);
         });
-        HttpClient apiServer = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
+        HttpClient ours2 = http;
+        HttpClient ours11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient theirs2 = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
+        HttpClient theirs11 = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).version(HttpClient.Version.HTTP_1_1).build();
         int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
-        ScaleBenchmark.Stats ours = new ScaleBenchmark.Stats("HTTP items read, label selector, " + RealisticPods.PODS_PER_REPLICASET
-                + " of " + pods + " pods, from another process");
-        ScaleBenchmark.Stats theirs = new ScaleBenchmark.Stats("API server label LIST of the same pods (watch cache), same client");
-        for (int r = 0; r < 60; r++) {
+        String what = "HTTP items read, label selector, " + RealisticPods.PODS_PER_REPLICASET + " of " + pods + " pods, from another process";
+        ScaleBenchmark.Stats oursCold = new ScaleBenchmark.Stats(what + ", the first " + COLD_READS + " reads after the start (JIT not warm yet)");
+        ScaleBenchmark.Stats theirsCold = new ScaleBenchmark.Stats("API server label LIST of the same pods (watch cache), its first " + COLD_READS + " reads");
+        ScaleBenchmark.Stats oursH2 = new ScaleBenchmark.Stats(what + ", JDK client (HTTP/2, h2c)");
+        ScaleBenchmark.Stats theirsH2 = new ScaleBenchmark.Stats("API server label LIST of the same pods (watch cache), JDK client (HTTP/2 over TLS)");
+        ScaleBenchmark.Stats oursH1 = new ScaleBenchmark.Stats(what + ", JDK client held to HTTP/1.1");
+        ScaleBenchmark.Stats theirsH1 = new ScaleBenchmark.Stats("API server label LIST of the same pods (watch cache), JDK client held to HTTP/1.1 (TLS)");
+        int bytes = 0;
+        int theirBytes = 0;
+        for (int r = 0; r < WARM_UP_READS + MEASURED_READS; r++) {
             String selector = "app=app-" + (r % sets);
             String q = "labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8);
             HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + q))
                     .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
             HttpRequest list = HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0&" + q))
                     .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
-            long t = System.nanoTime();
-            HttpResponse<byte[]> a = http.send(read, HttpResponse.BodyHandlers.ofByteArray());
-            long ourTime = System.nanoTime() - t;
-            t = System.nanoTime();
-            HttpResponse<byte[]> b = apiServer.send(list, HttpResponse.BodyHandlers.ofByteArray());
-            long theirTime = System.nanoTime() - t;
-            if (a.statusCode() != 200 || b.statusCode() != 200) {
-                throw new IllegalStateException("label read: HTTP " + a.statusCode() + " / " + b.statusCode());
+            long[] ours = new long[2];
+            long[] theirs = new long[2];
+            HttpResponse<byte[]> a = null;
+            HttpResponse<byte[]> b = null;
+            for (int v = 0; v < 2; v++) {
+                long t = System.nanoTime();
+                a = (v == 0 ? ours2 : ours11).send(read, HttpResponse.BodyHandlers.ofByteArray());
+                ours[v] = System.nanoTime() - t;
+                t = System.nanoTime();
+                b = (v == 0 ? theirs2 : theirs11).send(list, HttpResponse.BodyHandlers.ofByteArray());
+                theirs[v] = System.nanoTime() - t;
+                if (a.statusCode() != 200 || b.statusCode() != 200) {
+                    throw new IllegalStateException("label read: HTTP " + a.statusCode() + " / " + b.statusCode());
+                }
             }
             if (!names(a.body()).equals(names(b.body()))) {
                 throw new IllegalStateException("label read " + selector + ": the operator and the API server answer differently");
             }
-            if (r >= 10) { // the first reads warm both up (the operator checks the caller's token once, then reuses that)
-                ours.add(ourTime);
-                theirs.add(theirTime);
+            bytes = a.body().length;
+            theirBytes = b.body().length;
+            if (r < COLD_READS) { // the operator checks the caller's token once, then reuses that; its JIT warms up
+                oursCold.add(ours[0]);
+                theirsCold.add(theirs[0]);
+            } else if (r >= WARM_UP_READS) {
+                oursH2.add(ours[0]);
+                theirsH2.add(theirs[0]);
+                oursH1.add(ours[1]);
+                theirsH1.add(theirs[1]);
             }
         }
-        ours.print("ms", 1e-6);
-        theirs.print("ms", 1e-6);
+        System.out.printf("label reads: the operator's answer %,d bytes (no managedFields), the API server's %,d%n", bytes, theirBytes);
+        for (ScaleBenchmark.Stats s : List.of(oursCold, theirsCold, oursH2, theirsH2, oursH1, theirsH1)) {
+            s.print("ms", 1e-6);
+        }
         client.resources(ClusterResourceWatch.class).withName("bench-every-pod").delete();
     }
 
@@ -253,7 +309,16 @@ final class OperatorProcess {
 
     /** The JVM's heap in use, from its own metrics (sum over the heap pools). */
     private long heapUsed() throws Exception {
-        return (long) metrics().lines().filter(l -> l.startsWith("jvm_memory_used_bytes{") && l.contains("area=\"heap\""))
+        return heap("jvm_memory_used_bytes{");
+    }
+
+    /** The heap the JVM holds from the system (sum over the heap pools): what of the RSS is heap at most. */
+    private long heapCommitted() throws Exception {
+        return heap("jvm_memory_committed_bytes{");
+    }
+
+    private long heap(String metric) throws Exception {
+        return (long) metrics().lines().filter(l -> l.startsWith(metric) && l.contains("area=\"heap\""))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 

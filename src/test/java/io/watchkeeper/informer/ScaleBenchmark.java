@@ -342,8 +342,9 @@ public final class ScaleBenchmark {
         void print(String unit, double scale) {
             List<Long> sorted = new ArrayList<>(values);
             Collections.sort(sorted);
-            System.out.printf("%s: median %.2f %s, min %.2f, max %.2f (%d runs)%n", what, sorted.get(sorted.size() / 2) * scale, unit,
-                    sorted.get(0) * scale, sorted.get(sorted.size() - 1) * scale, sorted.size());
+            String p90 = sorted.size() >= 20 ? String.format(", p90 %.2f", sorted.get(sorted.size() * 9 / 10) * scale) : "";
+            System.out.printf("%s: median %.2f %s, min %.2f%s, max %.2f (%d runs)%n", what, sorted.get(sorted.size() / 2) * scale, unit,
+                    sorted.get(0) * scale, p90, sorted.get(sorted.size() - 1) * scale, sorted.size());
         }
     }
 }

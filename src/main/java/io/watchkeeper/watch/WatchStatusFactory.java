@@ -6,7 +6,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -51,10 +53,12 @@ public final class WatchStatusFactory {
         WatchStatus s = new WatchStatus();
         s.setObservedGeneration(generation);
         sub.resource().map(WatchStatusFactory::resolved).ifPresent(s::setResolved);
-        List<SharedInformer> informers = sub.informers().values().stream()
-                .sorted(Comparator.comparing(si -> si.key().toString())).toList();
+        // each informer's state is read once, and both informer.synced and Ready come from that reading: read apart, an
+        // informer syncing (or relisting) in between made a status say Ready beside an unsynced cache, or the reverse
+        Map<SharedInformer, InformerState> informers = new LinkedHashMap<>();
+        sub.informers().values().stream().sorted(Comparator.comparing(si -> si.key().toString())).forEach(si -> informers.put(si, si.state()));
         if (!informers.isEmpty()) {
-            List<InformerStatus> each = informers.stream().map(WatchStatusFactory::informerStatus).toList();
+            List<InformerStatus> each = informers.entrySet().stream().map(e -> informerStatus(e.getKey(), e.getValue())).toList();
             s.setInformer(summary(each));
             if (each.size() > 1) {
                 s.setInformers(each);
@@ -79,24 +83,28 @@ public final class WatchStatusFactory {
         return s;
     }
 
-    private Condition ready(WatchStatus previous, Long generation, List<SharedInformer> informers) {
+    private Condition ready(WatchStatus previous, Long generation, Map<SharedInformer, InformerState> informers) {
         // The worst informer decides: failed, then watch failing, then syncing.
-        for (SharedInformer si : informers) {
-            if (si.state() == InformerState.FAILED) {
-                InformerFailure f = si.failure().orElseThrow();
-                return condition(previous, generation, READY, "False", f.reason(), f.message());
+        for (Map.Entry<SharedInformer, InformerState> e : informers.entrySet()) {
+            if (e.getValue() == InformerState.FAILED) {
+                SharedInformer si = e.getKey();
+                String reason = si.failure().map(InformerFailure::reason).orElse(REASON_SYNCING); // restarted since: listing again
+                String message = si.failure().map(InformerFailure::message).orElse("Listing " + si.key() + " again after a failure.");
+                return condition(previous, generation, READY, "False", reason, message);
             }
         }
-        for (SharedInformer si : informers) {
-            if (si.state() == InformerState.WATCH_FAILING) {
+        for (Map.Entry<SharedInformer, InformerState> e : informers.entrySet()) {
+            SharedInformer si = e.getKey();
+            if (e.getValue() == InformerState.WATCH_FAILING) {
                 String why = si.failure().map(InformerFailure::message).orElse("the watch connection keeps dropping");
                 return condition(previous, generation, READY, "False", REASON_WATCH_FAILING, "The watch for " + si.key()
                         + " has been failing since " + si.notWatchingSince().map(Instant::toString).orElse("recently")
                         + "; the cache may be stale. Last error: " + why);
             }
         }
-        for (SharedInformer si : informers) {
-            if (si.state() == InformerState.SYNCING) {
+        for (Map.Entry<SharedInformer, InformerState> e : informers.entrySet()) {
+            SharedInformer si = e.getKey();
+            if (e.getValue() == InformerState.SYNCING) {
                 String last = si.failure().map(f -> " Last attempt: " + f.message()).orElse("");
                 return condition(previous, generation, READY, "False", REASON_SYNCING, "Listing " + si.key() + " for the first time." + last);
             }
@@ -148,8 +156,10 @@ public final class WatchStatusFactory {
         return new ResolvedResource(r.group(), r.version(), r.resource(), r.kind(), r.namespaced());
     }
 
-    private static InformerStatus informerStatus(SharedInformer si) {
-        InformerStatus s = new InformerStatus(si.key().toString(), si.consumers(), si.synced(), si.size());
+    /** {@code state} read once by the caller: synced is what {@link SharedInformer#synced} was when it was read. */
+    private static InformerStatus informerStatus(SharedInformer si, InformerState state) {
+        boolean synced = state == InformerState.SYNCED || state == InformerState.WATCH_FAILING;
+        InformerStatus s = new InformerStatus(si.key().toString(), si.consumers(), synced, si.size());
         si.servedFrom().ifPresent(k -> s.setServedFrom(k.toString()));
         return s;
     }

@@ -17,7 +17,11 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.watchkeeper.api.v1alpha1.InformerStatus;
 import io.watchkeeper.api.v1alpha1.WatchStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.watchkeeper.discovery.ApiResource;
+import io.watchkeeper.informer.FakeInformers;
+import io.watchkeeper.informer.SharedInformer;
+import io.watchkeeper.informer.Timeline;
 import io.watchkeeper.watch.Subscription.Problem;
 
 class WatchStatusFactoryTest {
@@ -82,6 +86,44 @@ class WatchStatusFactoryTest {
         WatchStatus synced = withCounts(5, 2);
         synced.getInformer().setSynced(false);
         assertThat(factory.needsPatch(current, synced, T0)).isTrue();
+    }
+
+    /**
+     * Ready and {@code informer.synced} say the same thing even while the informer changes under the build: both come
+     * from one reading of each informer (they were read apart, and a status could say Ready with an unsynced cache).
+     */
+    @Test
+    void shouldNeverSayReadyWithAnUnsyncedInformerWhileItSyncs() throws Exception {
+        SharedInformer si = FakeInformers.informer("a", 10);
+        Subscription sub = new Subscription(Optional.of(FakeInformers.CONFIGMAPS), Map.of(si.key(), si), Optional.empty());
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread relister = new Thread(() -> { // a new backend (not synced), then its list (synced), over and over
+            while (!stop.get()) {
+                Timeline.Source<HasMetadata> source = FakeInformers.newBackend(si);
+                source.beginList();
+                source.listed("1");
+            }
+        });
+        relister.start();
+        int ready = 0;
+        int syncing = 0;
+        try {
+            for (int i = 0; i < 200_000 && (ready < 1_000 || syncing < 1_000); i++) {
+                WatchStatus s = factory.build(null, 1L, sub);
+                boolean isReady = s.getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+                assertThat(s.getInformer().getSynced()).as("build %d: informer.synced beside Ready=%s", i, isReady).isEqualTo(isReady);
+                if (isReady) {
+                    ready++;
+                } else {
+                    syncing++;
+                }
+            }
+        } finally {
+            stop.set(true);
+            relister.join();
+        }
+        assertThat(ready).as("builds that saw the informer synced").isPositive();
+        assertThat(syncing).as("builds that saw it syncing").isPositive();
     }
 
     private WatchStatus withCounts(int items, int consumers) {

@@ -241,6 +241,9 @@ final class StreamClient {
 
     /** A message with its fields in the order given, {@code type} first, as every message of the stream has them. */
     static Map<String, Object> message(String type, Object... fieldsAndValues) {
+        if (fieldsAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("fields and values come in pairs: " + fieldsAndValues.length + " given");
+        }
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("type", type);
         for (int i = 0; i + 1 < fieldsAndValues.length; i += 2) {

@@ -342,7 +342,8 @@ public final class ScaleBenchmark {
         void print(String unit, double scale) {
             List<Long> sorted = new ArrayList<>(values);
             Collections.sort(sorted);
-            String p90 = sorted.size() >= 20 ? String.format(", p90 %.2f", sorted.get(sorted.size() * 9 / 10) * scale) : "";
+            // p90 by nearest rank
+            String p90 = sorted.size() >= 20 ? String.format(", p90 %.2f", sorted.get((sorted.size() * 9 + 9) / 10 - 1) * scale) : "";
             System.out.printf("%s: median %.2f %s, min %.2f%s, max %.2f (%d runs)%n", what, sorted.get(sorted.size() / 2) * scale, unit,
                     sorted.get(0) * scale, p90, sorted.get(sorted.size() - 1) * scale, sorted.size());
         }

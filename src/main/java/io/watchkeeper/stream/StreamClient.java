@@ -239,17 +239,27 @@ final class StreamClient {
         return true;
     }
 
-    /** A message with its fields in the order given, {@code type} first, as every message of the stream has them. */
+    /**
+     * A message with its fields in the order given, {@code type} first, as every message of the stream has them; a
+     * field whose value is null is left out.
+     */
     static Map<String, Object> message(String type, Object... fieldsAndValues) {
         if (fieldsAndValues.length % 2 != 0) {
             throw new IllegalArgumentException("fields and values come in pairs: " + fieldsAndValues.length + " given");
         }
         Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("type", type);
-        for (int i = 0; i + 1 < fieldsAndValues.length; i += 2) {
-            m.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            if (fieldsAndValues[i + 1] != null) {
+                m.put((String) fieldsAndValues[i], fieldsAndValues[i + 1]);
+            }
         }
         return m;
+    }
+
+    /** An ERROR, about subscription {@code id} or (null) the connection. */
+    static Map<String, Object> error(String id, int code, String reason, String message) {
+        return message("ERROR", "id", id, "code", code, "reason", reason, "message", message);
     }
 
     /** Tells the client why (past its queue) and disconnects it. */
@@ -264,7 +274,7 @@ final class StreamClient {
         Runnable tell = () -> {
             LOG.infof("Stream client %s (%s) disconnected: %s", id, caller == null ? "unauthenticated" : caller.user(), reason);
             try {
-                transport.send(json.writeValueAsString(message("ERROR", "code", code, "reason", reason, "message", message)))
+                transport.send(json.writeValueAsString(error(null, code, reason, message)))
                         .whenComplete((v, t) -> transport.close(closeCode(code), reason));
             } catch (JsonProcessingException e) {
                 transport.close(closeCode(code), reason);

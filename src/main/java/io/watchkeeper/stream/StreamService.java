@@ -140,7 +140,7 @@ public class StreamService {
         try {
             m = json.readTree(text);
         } catch (java.io.IOException e) {
-            client.offer(error(null, 400, "BadRequest", "Messages are JSON objects with a \"type\"."));
+            client.offer(StreamClient.error(null, 400, "BadRequest", "Messages are JSON objects with a \"type\"."));
             return;
         }
         String type = m.path("type").asText();
@@ -161,7 +161,7 @@ public class StreamService {
             if (e.code() == 401 || e.code() == 429 && client.caller == null) {
                 client.cutOff(e.code(), e.reason(), e.getMessage()); // says why, then closes
             } else {
-                client.offer(error(subscription, e.code(), e.reason(), e.getMessage()));
+                client.offer(StreamClient.error(subscription, e.code(), e.reason(), e.getMessage()));
             }
         }
     }
@@ -302,7 +302,7 @@ public class StreamService {
             boolean gone = e.code() == 404 || e.code() == 409;
             if (c.subscriptions.remove(s.id(), s)) {
                 s.cancel();
-                c.offer(error(s.id(), gone ? 410 : e.code(), gone ? "Gone" : e.reason(), e.getMessage()
+                c.offer(StreamClient.error(s.id(), gone ? 410 : e.code(), gone ? "Gone" : e.reason(), e.getMessage()
                         + (gone ? " The subscription has ended." : "")));
                 LOG.debugf("Stream client %s: subscription %s ended: %s", c.id(), s.id(), e.getMessage());
             }
@@ -322,18 +322,6 @@ public class StreamService {
             }
         }
         return Optional.empty();
-    }
-
-    private static Map<String, Object> error(String id, int code, String reason, String message) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("type", "ERROR");
-        if (id != null) {
-            m.put("id", id);
-        }
-        m.put("code", code);
-        m.put("reason", reason);
-        m.put("message", message);
-        return m;
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -3,7 +3,6 @@ package io.watchkeeper.stream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -322,10 +321,7 @@ final class StreamSubscription {
     }
 
     private Map<String, Object> message(String type) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", type);
-        m.put("id", id);
-        return m;
+        return StreamClient.message(type, "id", id);
     }
 
     /** Follows one informer's timeline for one generation of the subscription. */

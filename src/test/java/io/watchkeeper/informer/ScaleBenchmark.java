@@ -1,6 +1,5 @@
 package io.watchkeeper.informer;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -304,12 +303,8 @@ public final class ScaleBenchmark {
         return r.body().length;
     }
 
-    static long usedHeap() throws InterruptedException {
-        for (int i = 0; i < 4; i++) {
-            System.gc();
-            TimeUnit.MILLISECONDS.sleep(200);
-        }
-        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    static long usedHeap() {
+        return io.watchkeeper.testing.Heap.usedAfterGc();
     }
 
     /** This process's resident set, from /proc/self/status. */

@@ -386,7 +386,7 @@ public final class FanOutBenchmark {
             long now = System.nanoTime();
             if (slow) {
                 try {
-                    Thread.sleep(SLOW_HANDLER_MILLIS);
+                    Thread.sleep(SLOW_HANDLER_MILLIS); // the subject: a handler that takes 50 ms an event, not a wait for anything
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt(); // the processor is stopping
                 }
@@ -894,9 +894,8 @@ public final class FanOutBenchmark {
         return b.toString();
     }
 
-    /** Before a measured run: the previous run's and the set-up's garbage collected, the threads quiet. */
-    private static void settle() throws InterruptedException {
+    /** Before a measured run: the previous run's and the set-up's garbage collected. */
+    private static void settle() {
         System.gc();
-        TimeUnit.MILLISECONDS.sleep(200);
     }
 }

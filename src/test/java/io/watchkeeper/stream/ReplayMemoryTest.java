@@ -3,7 +3,6 @@ package io.watchkeeper.stream;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -22,6 +21,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.watchkeeper.informer.InformerHub;
 import io.watchkeeper.informer.SharedInformer;
 import io.watchkeeper.testing.ControlPlaneResource;
+import io.watchkeeper.testing.Heap;
 import io.watchkeeper.testing.TestCluster;
 import io.watchkeeper.testing.Watches;
 
@@ -60,9 +60,9 @@ class ReplayMemoryTest {
 
     @Test
     void shouldKeepNoChangesWhileNoStreamFollows() {
-        long before = gcHeap();
+        long before = Heap.usedAfterGc();
         patch(QUIET, "quiet");
-        long grown = gcHeap() - before;
+        long grown = Heap.usedAfterGc() - before;
         LOG.infof("heap after %d patches of 200 KB, no stream client: %+d KiB", PATCHES, grown / 1024);
         assertThat(grown).as("heap growth in bytes").isLessThan(MARGIN);
         assertThat(hub.informers()).filteredOn(si -> QUIET.equals(si.key().namespace())).isNotEmpty()
@@ -76,7 +76,7 @@ class ReplayMemoryTest {
             c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"b\",\"watch\":{\"namespace\":\"" + FOLLOWED + "\",\"name\":\"big\"}}");
             assertThat(c.next(Duration.ofSeconds(15)).path("type").asText()).isEqualTo("SNAPSHOT");
             drain(c);
-            long before = gcHeap();
+            long before = Heap.usedAfterGc();
             String last = patch(FOLLOWED, "followed");
             // the client has every change (so no queue holds any), and what is left is the replay buffer
             java.util.concurrent.atomic.AtomicReference<String> seen = new java.util.concurrent.atomic.AtomicReference<>();
@@ -88,7 +88,7 @@ class ReplayMemoryTest {
                 }
                 return last.equals(seen.get());
             });
-            long grown = gcHeap() - before;
+            long grown = Heap.usedAfterGc() - before;
             LOG.infof("heap after %d patches of 200 KB, one stream client: %+d KiB", PATCHES, grown / 1024);
             assertThat(grown).as("heap growth in bytes").isLessThan(BOUND + MARGIN);
             assertThat(hub.informers()).filteredOn(si -> FOLLOWED.equals(si.key().namespace())).isNotEmpty()
@@ -122,15 +122,5 @@ class ReplayMemoryTest {
         while (c.poll() != null) {
             // bookmarks and the snapshot
         }
-    }
-
-    private static long gcHeap() {
-        var memory = ManagementFactory.getMemoryMXBean();
-        long used = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-        }
-        return used;
     }
 }

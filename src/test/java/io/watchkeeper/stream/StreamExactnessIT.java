@@ -351,22 +351,15 @@ class StreamExactnessIT {
         }
     }
 
+    /** {@code write}, tried again every 200 ms while the API server refuses it (it is coming back from a restart). */
     private static <T> T retrying(Supplier<T> write) {
-        for (int i = 0;; i++) {
-            try {
-                return write.get();
-            } catch (KubernetesClientException e) {
-                if (i > 100) {
-                    throw e;
-                }
-                try {
-                    TimeUnit.MILLISECONDS.sleep(200); // the API server is coming back; no event to wait on
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-            }
-        }
+        java.util.concurrent.atomic.AtomicReference<T> done = new java.util.concurrent.atomic.AtomicReference<>();
+        await("a write while the API server comes back").atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(200)).ignoreException(KubernetesClientException.class).until(() -> {
+                    done.set(write.get());
+                    return true;
+                });
+        return done.get();
     }
 
     private static Map<String, String> uidToRv(List<? extends HasMetadata> items) {

@@ -160,7 +160,12 @@ public interface WatchkeeperConfig {
         /**
          * Bytes (of JSON) of changes kept per informer for stream clients that resume, only while a stream client follows
          * the informer or for {@code replay-retention} after the last one left or the last HTTP list; older resumes get a
-         * new snapshot.
+         * new snapshot. Also how far a stream client may fall behind in one informer's changes, for each subscription,
+         * once its pump has taken the subscription's first message: further, and it is told why and disconnected, so
+         * that a client that stops reading keeps nothing alive that this log does not. What piles up while a snapshot
+         * (of any of its subscriptions) is written is allowed besides, until the client has caught up with it; while a
+         * snapshot is being written, only {@code client-queue-size} applies. {@code 0} keeps no log: then only
+         * {@code client-queue-size} holds a client back.
          */
         @WithDefault("4M")
         MemorySize replayBufferSize();
@@ -170,9 +175,10 @@ public interface WatchkeeperConfig {
         Duration replayRetention();
 
         /**
-         * Bytes queued per stream client (messages not yet taken by the client); a client that falls this far behind is
-         * told why and disconnected. A message larger than this (a big snapshot) is taken one at a time, uncounted: the
-         * bound may fill behind it.
+         * Bytes queued per stream client, all its subscriptions' messages together (snapshots, changes, bookmarks not yet
+         * taken by the client); a client that falls this far behind is told why and disconnected. A message larger than
+         * this (a big snapshot) is taken one at a time, uncounted: the bound may fill behind it. Each subscription's
+         * changes are held to {@code replay-buffer-size} per informer besides.
          */
         @WithDefault("32M")
         MemorySize clientQueueSize();

@@ -56,7 +56,8 @@ public final class Timeline {
      * DELETED), serialized once for every follower.
      */
     public record Change(String type, long seq, String json) {
-        long bytes() {
+        /** What the change counts against the log's {@link Budget#bytes}. */
+        public long bytes() {
             return json.length() + CHANGE_OVERHEAD;
         }
     }
@@ -279,6 +280,11 @@ public final class Timeline {
         published = View.EMPTY;
         clearLog();
         endEpoch(true);
+    }
+
+    /** How much of the changes this timeline logs, and for how long. */
+    public Budget budget() {
+        return budget;
     }
 
     /** Whether anything has been published: a complete list, now or before a source change. */

@@ -55,6 +55,8 @@ final class StreamClient {
     /** Whether a message larger than the bound is queued or being written (not counted in {@link #queued}). */
     private final AtomicBoolean oversized = new AtomicBoolean();
     private final AtomicBoolean sending = new AtomicBoolean();
+    /** Whether the message being written is a SNAPSHOT; written by the pump only. */
+    private volatile boolean writingSnapshot;
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<String, StreamSubscription> subscriptions = new ConcurrentHashMap<>();
     volatile Caller caller;
@@ -94,6 +96,12 @@ final class StreamClient {
      * cannot keep up is cut off instead. Never blocks.
      */
     void offer(Map<String, Object> message) {
+        offer(message, () -> {
+        });
+    }
+
+    /** As {@link #offer(Map)}, and runs {@code taken} on the pump when the message's turn comes. */
+    void offer(Map<String, Object> message, Runnable taken) {
         long size = 64;
         for (Object v : message.values()) {
             if (v instanceof RawValue raw && raw.rawValue() instanceof String text) {
@@ -102,7 +110,10 @@ final class StreamClient {
                 size += text.length() + 16;
             }
         }
-        enqueue(String.valueOf(message.get("type")), size, () -> serialize(message));
+        enqueue(String.valueOf(message.get("type")), size, () -> {
+            taken.run();
+            return serialize(message);
+        });
     }
 
     /** The message as it goes out; empty (and logged) when it cannot be serialised. */
@@ -160,6 +171,14 @@ final class StreamClient {
         }
     }
 
+    /**
+     * Whether a SNAPSHOT (of any subscription) is being written: meanwhile the subscriptions' changes may pile up
+     * behind it, held back by the queue's bound only.
+     */
+    boolean writingSnapshot() {
+        return writingSnapshot;
+    }
+
     /** Bytes offered and not yet written (an oversized message not counted). */
     long queuedBytes() {
         return queued.get();
@@ -198,8 +217,10 @@ final class StreamClient {
             }
             java.util.concurrent.CompletableFuture<Void> write;
             try {
+                writingSnapshot = SNAPSHOT.equals(next.type()); // before its text is taken (which arms its followers)
                 Optional<String> text = next.text().get();
                 if (text.isEmpty()) { // could not be serialised (logged): skipped
+                    writingSnapshot = false;
                     done(next);
                     continue;
                 }
@@ -224,12 +245,19 @@ final class StreamClient {
         executor.execute(this::pump);
     }
 
+    static final String SNAPSHOT = "SNAPSHOT";
+
     /** Messages a pump sends in one task when their sends complete at once. */
     private static final int BATCH = 64;
 
     /** {@code o} was written ({@code failure} null) or not: @return whether the pump goes on (else it stopped, closed). */
     private boolean sent(Outgoing o, Throwable failure) {
         done(o);
+        if (writingSnapshot) {
+            writingSnapshot = false;
+            // what piled up behind the snapshot is each subscription's to catch up with, not to be cut off for
+            subscriptions.values().forEach(StreamSubscription::snapshotWritten);
+        }
         if (failure != null) {
             sending.set(false);
             close();

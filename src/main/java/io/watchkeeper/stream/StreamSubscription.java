@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import com.fasterxml.jackson.databind.util.RawValue;
@@ -145,10 +146,10 @@ final class StreamSubscription {
             positions = from.toArray(new Position[0]);
             Map<String, Object> resumed = message("RESUMED");
             resumed.put("resourceVersion", resourceVersion);
-            client.offer(resumed);
+            client.offer(resumed, () -> arm(mine));
             for (int i = 0; i < replays.size(); i++) {
                 for (Change c : replays.get(i)) {
-                    send(i, c, new Position(positions[i].epoch(), c.seq()));
+                    send(mine[i], c, new Position(positions[i].epoch(), c.seq()));
                 }
             }
             begin();
@@ -206,7 +207,11 @@ final class StreamSubscription {
                 return;
             }
             positions = at;
-            client.offer("SNAPSHOT", text.get());
+            String snapshot = text.get();
+            client.offer(StreamClient.SNAPSHOT, snapshot.length(), () -> {
+                arm(mine);
+                return snapshot;
+            });
             begin();
         }
     }
@@ -215,7 +220,7 @@ final class StreamSubscription {
     private void begin() {
         started = true;
         for (Pending p : pending) {
-            send(p.informer(), p.change(), p.after());
+            send(followers[p.informer()], p.change(), p.after());
         }
         pending.clear();
     }
@@ -265,15 +270,32 @@ final class StreamSubscription {
      * A change, as {@code {"type":…,"id":…,"resourceVersion":…,"object":…}}: the object's JSON was written once for
      * every follower of its informer, and the message around it is put together by the client's pump when its turn
      * comes, not by the informer's thread (the same text a JSON mapper would write for those four fields).
+     * <p>
+     * How far behind the client may fall in each informer's changes ({@link Follower#behind}): as much as that informer's
+     * log holds ({@link Timeline.Budget#bytes}), so that what the client has not taken is still in the log, and a client
+     * that stops reading keeps nothing alive that the log does not; it is cut off instead, to resume or take a new
+     * snapshot when it reconnects. What piles up while a first message or a snapshot (of any of the client's
+     * subscriptions) is written is the client's to catch up with: that much more is allowed, shrinking as it catches up.
+     * Before the pump has taken this generation's first message, and while it writes a snapshot, only the client's queue
+     * bound holds it back; so it does for the changes of an ended epoch still queued (the log that had them is gone).
      */
-    private void send(int informer, Change c, Position after) {
-        positions[informer] = after;
+    private void send(Follower f, Change c, Position after) {
+        long bytes = c.bytes();
+        long before = f.unread.getAndAdd(bytes);
+        if (f.behind(before, bytes)) {
+            client.cutOff(429, StreamMetrics.TOO_SLOW, f.tooFarBehind(before + bytes));
+            return;
+        }
+        positions[f.index] = after;
         String token = ResumeToken.encode(Arrays.asList(positions));
         String type = c.type();
         String json = c.json();
-        client.offer(type, json.length() + token.length() + quotedId.length() + 64, () -> new StringBuilder(json.length() + token.length()
-                + quotedId.length() + 64).append("{\"type\":\"").append(type).append("\",\"id\":").append(quotedId).append(",\"resourceVersion\":\"")
-                .append(token).append("\",\"object\":").append(json).append('}').toString());
+        client.offer(type, json.length() + token.length() + quotedId.length() + 64, () -> {
+            f.taken(bytes);
+            return new StringBuilder(json.length() + token.length() + quotedId.length() + 64).append("{\"type\":\"").append(type)
+                    .append("\",\"id\":").append(quotedId).append(",\"resourceVersion\":\"").append(token).append("\",\"object\":")
+                    .append(json).append('}').toString();
+        });
     }
 
     /**
@@ -324,14 +346,84 @@ final class StreamSubscription {
         return StreamClient.message(type, "id", id);
     }
 
+    /** The pump took this generation's first message: each follower is held to its log from here. */
+    private static void arm(Follower[] mine) {
+        for (Follower f : mine) {
+            f.arm();
+        }
+    }
+
+    /**
+     * The client's pump wrote a snapshot (this subscription's or another's): what piled up behind it meanwhile is what
+     * each follower catches up with.
+     */
+    void snapshotWritten() {
+        Follower[] current;
+        synchronized (this) {
+            current = followers;
+        }
+        for (Follower f : current) {
+            if (f.armed()) {
+                f.arm();
+            }
+        }
+    }
+
     /** Follows one informer's timeline for one generation of the subscription. */
     private final class Follower implements Timeline.Observer {
         final int index;
         final int gen;
+        /** Bytes ({@link Change#bytes}) of changes offered to the client and not yet taken by its pump. */
+        final AtomicLong unread = new AtomicLong();
+        /** What the timeline's log holds (0: it keeps none, and only the client's queue bound applies). */
+        final long allowance;
+        /**
+         * How far behind the follower may be: {@link #allowance} and what it had to catch up with when last {@link #arm
+         * armed}, less what it has caught up since; {@code Long.MAX_VALUE} until armed, or without a log. Written by the
+         * client's pump only (one at a time).
+         */
+        private volatile long limit = Long.MAX_VALUE;
 
         Follower(int index, int gen) {
             this.index = index;
             this.gen = gen;
+            this.allowance = timeline(index).budget().bytes();
+        }
+
+        /** The pump took the first message, or wrote a snapshot: what is unread now is what the client catches up with. */
+        void arm() {
+            if (allowance > 0) {
+                limit = allowance + unread.get();
+            }
+        }
+
+        boolean armed() {
+            return limit != Long.MAX_VALUE;
+        }
+
+        /** The pump took a change of {@code bytes}: the allowance shrinks with what is left to catch up with. */
+        void taken(long bytes) {
+            long left = unread.addAndGet(-bytes);
+            if (armed() && left < limit - allowance) {
+                limit = allowance + left;
+            }
+        }
+
+        /**
+         * Whether a change of {@code bytes}, offered with {@code before} unread, puts the follower further behind than it
+         * may be; never while the client's pump writes a snapshot, and a lone change larger than the log never does.
+         */
+        boolean behind(long before, long bytes) {
+            return before > 0 && before + bytes > limit && !client.writingSnapshot();
+        }
+
+        /** Why a client {@link #behind} is cut off. */
+        String tooFarBehind(long unreadBytes) {
+            long extra = limit - allowance;
+            return "The client did not read subscription " + id + "'s changes fast enough (" + unreadBytes / 1024 + " KiB of them not yet"
+                    + " sent; it may be " + allowance / 1024 + " KiB behind, what the informer's change log holds"
+                    + (extra > 0 ? ", and " + extra / 1024 + " KiB more while it catches up" : "")
+                    + "); reconnect with the last resourceVersion: RESUMED if the log still covers it, else a new SNAPSHOT.";
         }
 
         @Override
@@ -341,7 +433,7 @@ final class StreamSubscription {
                     return;
                 }
                 if (started) {
-                    send(index, change, after);
+                    send(this, change, after);
                 } else {
                     pending.add(new Pending(index, change, after));
                 }

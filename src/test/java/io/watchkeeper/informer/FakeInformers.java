@@ -36,6 +36,11 @@ public final class FakeInformers {
         return new Timeline.Budget(changes * each, java.time.Duration.ofMinutes(1));
     }
 
+    /** What a change to {@code object} counts against a replay budget. */
+    public static long changeBytes(HasMetadata object) {
+        return new Timeline.Change("MODIFIED", 0, Timeline.json(object)).bytes();
+    }
+
     /** A new backend for {@code informer}, whose store the test fills; attached (so the old one, if any, is replaced). */
     public static Timeline.Source<HasMetadata> newBackend(SharedInformer informer) {
         Timeline.Source<HasMetadata> source = informer.timeline().newSource(UnaryOperator.identity());

@@ -28,8 +28,8 @@ import io.watchkeeper.testing.Watches;
 /**
  * Anyone who may patch a pod must not be able to pin the operator's heap: 100 patches of a 200 KB annotation (20 MB of
  * changes) move the GC'd heap by no more than the replay buffer's byte bound (2 MiB in the test profile) plus a margin
- * for measuring, whether a stream client follows the pods or not. The test runs in the operator's JVM, so it measures
- * the operator's heap.
+ * for measuring, whether a stream client follows the pods or not, and whether it reads or has stopped reading. The test
+ * runs in the operator's JVM, so it measures the operator's heap.
  */
 @QuarkusTest
 @QuarkusTestResource(ControlPlaneResource.class)
@@ -39,6 +39,7 @@ class ReplayMemoryTest {
     /** One namespace (pod, watch, informer) per test, so that one test's replay log cannot be the other's. */
     private static final String QUIET = TestCluster.namespace("replay-quiet");
     private static final String FOLLOWED = TestCluster.namespace("replay-followed");
+    private static final String STALLED = TestCluster.namespace("replay-stalled");
     private static final long BOUND = 2L << 20;
     /** What measuring costs: the current 200 KB object in each cache, the stream's own buffers, GC noise. */
     private static final long MARGIN = 8L << 20;
@@ -52,7 +53,7 @@ class ReplayMemoryTest {
 
     @BeforeAll
     static void watchAPod() {
-        for (String ns : java.util.List.of(QUIET, FOLLOWED)) {
+        for (String ns : java.util.List.of(QUIET, FOLLOWED, STALLED)) {
             TestCluster.admin().resource(Watches.pod(ns, "big", Map.of("app", "big"))).create();
             Watches.createReady(Watches.resourceWatch(ns, "big", "pods", Map.of("app", "big")));
         }
@@ -95,6 +96,44 @@ class ReplayMemoryTest {
                     .allSatisfy(si -> assertThat(si.timeline().loggedBytes()).as("the watch's replay log").isPositive()
                             .isLessThanOrEqualTo(BOUND));
         }
+    }
+
+    /**
+     * A client that stops reading (its connection's buffers full) is held to the replay buffer, not to its own queue
+     * (20 MiB in the test profile, as large as the 100 changes): once it is further behind than the buffer holds it is
+     * cut off, so what it has not read is never more than the buffer keeps anyway.
+     */
+    @Test
+    void shouldCutOffAStreamClientThatStopsReadingOnceItIsFurtherBehindThanTheReplayBuffer() throws Exception {
+        try (StreamConnection c = new StreamConnection(stream, false)) {
+            c.auth(TestCluster.ADMIN_TOKEN).next(Duration.ofSeconds(15)); // READY: the last message it reads
+            double snapshots = metric("watchkeeper_stream_messages_total{message=\"SNAPSHOT\"}");
+            double drops = metric("watchkeeper_stream_clients_dropped_total{reason=\"TooSlow\"}");
+            c.send("{\"type\":\"SUBSCRIBE\",\"id\":\"s\",\"watch\":{\"namespace\":\"" + STALLED + "\",\"name\":\"big\"}}");
+            await().atMost(Duration.ofSeconds(15)).until(() -> metric("watchkeeper_stream_messages_total{message=\"SNAPSHOT\"}") > snapshots);
+            long before = Heap.usedAfterGc();
+            patch(STALLED, "stalled");
+            if (metric("watchkeeper_stream_clients_dropped_total{reason=\"TooSlow\"}") <= drops) {
+                patch(STALLED, "stalled-more"); // a host whose socket buffers took much of the first 20 MB
+            }
+            long grown = Heap.usedAfterGc() - before;
+            LOG.infof("heap after %d patches of 200 KB, one stream client that stopped reading: %+d KiB", PATCHES, grown / 1024);
+            await().atMost(Duration.ofSeconds(15)).until(() -> metric("watchkeeper_stream_clients_dropped_total{reason=\"TooSlow\"}") > drops);
+            assertThat(grown).as("heap growth in bytes").isLessThan(BOUND + MARGIN);
+
+            c.readAgain(); // it learns why it was disconnected
+            com.fasterxml.jackson.databind.JsonNode last;
+            do {
+                last = c.next(Duration.ofSeconds(30));
+            } while (!"ERROR".equals(last.path("type").asText()));
+            assertThat(last.path("code").asInt()).isEqualTo(429);
+            assertThat(last.path("reason").asText()).isEqualTo("TooSlow");
+            assertThat(last.path("message").asText()).as("held to the replay buffer, not to its queue").contains("change log holds");
+        }
+    }
+
+    private static double metric(String series) {
+        return io.watchkeeper.testing.OperatorMetrics.value(series).orElse(0);
     }
 
     /** Patches the pod's annotation {@link #PATCHES} times with 200 KB each, and waits until the caches have the last. */

@@ -57,8 +57,10 @@ class StreamConcurrencyTest {
 
     @Test
     void shouldNeverDeadlockWhenAClientIsCutOffWhileChangesAndBookmarksFlow() throws Exception {
-        SharedInformer a = FakeInformers.informer("a", 50);
-        SharedInformer b = FakeInformers.informer("b", 50);
+        // logs that hold every change of the run, twice over (a change may be larger than the budget's typical one): the
+        // writers outrun the pumps, and a client further behind than its log would be cut off however large its queue
+        SharedInformer a = FakeInformers.informer("a", 6000);
+        SharedInformer b = FakeInformers.informer("b", 6000);
         Map<SharedInformer, Timeline.Source<HasMetadata>> sources = Map.of(a, listed(a), b, listed(b));
         List<Client> clients = new ArrayList<>();
         List<StreamSubscription> subscriptions = new ArrayList<>();

@@ -255,6 +255,176 @@ class StreamSubscriptionTest {
         }
     }
 
+    /**
+     * A client that stops reading keeps nothing alive beyond the informer's change log: it may leave as much of a
+     * subscription's changes unread as the log holds, so that it could still resume from the last one it was sent, and
+     * is cut off, told why, by the change that would put it further behind.
+     */
+    @Test
+    void shouldCutOffAClientThatFallsFurtherBehindThanTheChangeLogHolds() {
+        SharedInformer a = FakeInformers.informer("a", 10);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry));
+        subscribe(client, List.of(a));
+        transport.complete(); // the SNAPSHOT is read
+        upsert(src, "a", "x", "2");
+        String lastSent = transport.sent.get(1); // the client's pump took it, and the client reads no more
+
+        long budget = a.timeline().budget().bytes();
+        long unread = 0;
+        for (int rv = 3; rv < 100; rv++) {
+            upsert(src, "a", "x", String.valueOf(rv));
+            unread += FakeInformers.changeBytes(src.get("a/x"));
+            if (client.closed()) {
+                break;
+            }
+            assertThat(unread).as("unread when still served").isLessThanOrEqualTo(budget);
+            assertThat(coveredFrom(a, lastSent)).as("the client could resume from the last change it was sent").isTrue();
+        }
+        assertThat(client.closed()).as("cut off").isTrue();
+        assertThat(unread).as("unread with the change that cut it off").isGreaterThan(budget);
+        JsonNode error = read(transport.sent.get(transport.sent.size() - 1));
+        assertThat(error.path("type").asText()).isEqualTo("ERROR");
+        assertThat(error.path("code").asInt()).isEqualTo(429);
+        assertThat(error.path("reason").asText()).isEqualTo("TooSlow");
+        assertThat(error.path("message").asText()).contains("subscription s").contains("change log holds")
+                .contains("reconnect with the last resourceVersion");
+        assertThat(registry.counter("watchkeeper.stream.clients.dropped", "reason", "TooSlow").count()).isEqualTo(1);
+    }
+
+    /**
+     * The changes that come while a snapshot is written may put a client further behind than the log holds: it may catch
+     * up from there, and once it has, the log's allowance is all it has.
+     */
+    @Test
+    void shouldLetAClientCatchUpAfterASnapshotThenHoldItToTheChangeLog() {
+        SharedInformer a = FakeInformers.informer("a", 10);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
+        subscribe(client, List.of(a));
+        int rv = 2;
+        for (; rv < 32; rv++) { // three logs' worth, while the SNAPSHOT is written
+            upsert(src, "a", "x", String.valueOf(rv));
+        }
+        // the client reads two messages for every new change, and catches up
+        while (!transport.inFlight.isEmpty()) {
+            transport.complete();
+            if (!transport.inFlight.isEmpty()) {
+                transport.complete();
+            }
+            if (rv < 60) {
+                upsert(src, "a", "x", String.valueOf(rv++));
+            }
+            assertThat(client.closed()).as("catching up, at rv %s", rv).isFalse();
+        }
+        List<String> versions = transport.sent.stream().skip(1).map(m -> rv(read(m).path("object"))).toList();
+        assertThat(versions).as("every change, in order").isEqualTo(java.util.stream.IntStream.range(2, rv).mapToObj(String::valueOf).toList());
+
+        // caught up: one change taken and never written, and the client stops reading
+        upsert(src, "a", "x", String.valueOf(rv++));
+        int behind = 0;
+        while (!client.closed() && behind < 60) {
+            upsert(src, "a", "x", String.valueOf(rv++));
+            behind++;
+        }
+        assertThat(client.closed()).isTrue();
+        long each = FakeInformers.changeBytes(src.get("a/x"));
+        assertThat(behind).as("changes left unread when cut off: a log's worth (of %s bytes each), not the three after the snapshot",
+                each).isEqualTo((int) (a.timeline().budget().bytes() / each) + 1);
+    }
+
+    /**
+     * While the pump writes another subscription's snapshot, a client's changes pile up behind it through no fault of its
+     * own: it may catch up with them, however far past the log they went.
+     */
+    @Test
+    void shouldNotCutOffAClientForWhatPiledUpWhileAnotherSubscriptionsSnapshotWasWritten() {
+        SharedInformer a = FakeInformers.informer("a", 10);
+        SharedInformer b = FakeInformers.informer("b", 10);
+        Timeline.Source<HasMetadata> sa = listed(a, "x");
+        listed(b, "y");
+        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
+        subscribe(client, "s", List.of(a));
+        transport.complete(); // s's SNAPSHOT
+        upsert(sa, "a", "x", "2");
+        transport.complete(); // the client keeps up
+
+        subscribe(client, "t", List.of(b)); // t's SNAPSHOT takes long to write
+        int rv = 3;
+        for (; rv < 33; rv++) { // three of s's logs' worth meanwhile
+            upsert(sa, "a", "x", String.valueOf(rv));
+        }
+        assertThat(client.closed()).isFalse();
+        transport.complete(); // t's SNAPSHOT is written at last, and s's changes go on while the client catches up
+        upsert(sa, "a", "x", String.valueOf(rv++));
+        while (!transport.inFlight.isEmpty()) {
+            transport.complete();
+        }
+        assertThat(client.closed()).isFalse();
+        List<String> versions = transport.sent.stream().map(StreamSubscriptionTest::read).filter(m -> m.path("id").asText().equals("s"))
+                .skip(1).map(m -> rv(m.path("object"))).toList();
+        assertThat(versions).as("every change of s, in order").isEqualTo(
+                java.util.stream.IntStream.range(2, rv).mapToObj(String::valueOf).toList());
+    }
+
+    /** Without a change log (a replay buffer of 0), only the client's own queue bound holds a client back. */
+    @Test
+    void shouldLeaveAClientToItsQueueBoundWithoutAChangeLog() {
+        SharedInformer a = FakeInformers.informer("a", 0);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 20, new StreamMetrics(new SimpleMeterRegistry()));
+        subscribe(client, List.of(a));
+        transport.complete();
+        for (int rv = 2; rv < 50; rv++) {
+            upsert(src, "a", "x", String.valueOf(rv));
+        }
+        assertThat(client.closed()).isFalse();
+        assertThat(client.queuedBytes()).isPositive();
+    }
+
+    private void subscribe(StreamClient client, List<SharedInformer> informers) {
+        subscribe(client, "s", informers);
+    }
+
+    private void subscribe(StreamClient client, String id, List<SharedInformer> informers) {
+        StreamSubscription s = new StreamSubscription(id, client, Kind.ResourceWatch, "ns", "w", informers.stream().map(SharedInformer::key).toList(),
+                informers, restarts::add, gone -> {
+                });
+        client.subscriptions.put(id, s);
+        s.start(null);
+    }
+
+    /** Whether {@code informer}'s log still holds every change after the position {@code message} gave. */
+    private static boolean coveredFrom(SharedInformer informer, String message) {
+        String token = read(message).path("resourceVersion").asText();
+        Timeline.Position at = io.watchkeeper.informer.ResumeToken.decode(token, 1).orElseThrow().get(0);
+        Timeline.Observer none = new Timeline.Observer() {
+            @Override
+            public void onChange(Timeline.Change change, Timeline.Position after) {
+            }
+
+            @Override
+            public void onEpochEnd(boolean closed) {
+            }
+        };
+        boolean covered = informer.timeline().resume(at, none).isPresent();
+        informer.timeline().unobserve(none);
+        return covered;
+    }
+
+    private static JsonNode read(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** A change's message is put together by hand ({@code StreamSubscription.send}): exactly what a JSON mapper writes. */
     @Test
     void shouldWriteAChangeExactlyAsAJsonMapperWouldWhateverTheSubscriptionsId() throws Exception {

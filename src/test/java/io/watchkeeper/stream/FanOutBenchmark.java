@@ -48,7 +48,8 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
  * <li><b>Watchkeeper</b>: a {@link SharedInformer} with nothing behind it ({@link FakeInformers}), the writer putting
  * into its {@link Timeline.Source}, with a replay buffer of the production default (4 MiB); {@code consumers} real
  * {@link StreamClient}s, each with its real queue bounded at the production default (32 MiB) and one real
- * {@link StreamSubscription} following the informer from a SNAPSHOT; their pumps on a fixed pool of 2 threads and their
+ * {@link StreamSubscription} following the informer from a SNAPSHOT (held, as in production, to the replay buffer's
+ * worth of its changes unread); their pumps on a fixed pool of 2 threads and their
  * restarts on another, as {@link StreamService} runs them. Each client's {@link StreamClient.Transport} is a peer that
  * reads at full speed: it notes when it was handed each change and completes the send at once. In the stalled run,
  * consumer 0's sends never complete from the first change on (a peer that stopped reading).</li>
@@ -64,6 +65,8 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
  * at its age at that moment, less than its latency, and every figure it enters is printed as a lower bound ("≥").
  * Every fast consumer is checked to get every event once and in order. CPU time is measured per run (the writer's
  * thread, the delivery threads, the process) with GC pauses and the load average, since the machine may be shared.
+ * Each round runs Watchkeeper without a stalled consumer, with one, and without one again: the two runs without say
+ * how far two runs differ by themselves, against which the stalled run's difference is read.
  * A warm-up round runs first and is not counted; every figure is printed as median (of an even number of rounds, the
  * mean of the middle two), min and max over the rounds. Not a test: see BENCHMARKS.md.
  * <p>
@@ -139,28 +142,35 @@ public final class FanOutBenchmark {
         String f8 = String.format("fabric8 handlers, %d consumers, %,d/s", consumers, rate);
         String f8Slow = String.format("fabric8 handlers, %d consumers (1 sleeps %d ms/event), %,d/s", consumers, SLOW_HANDLER_MILLIS, rate);
         String wkMax = String.format("Watchkeeper stream, %d consumers, writer at max rate", consumers);
+        String wkAgain = wk + ", again after the stalled run";
         for (int r = 0; r <= rounds; r++) {
             boolean counted = r > 0;
             System.out.printf("%n-- round %d of %d%s%n", r, rounds, counted ? "" : " (warm-up, not counted)");
 
             Result base = watchkeeper(wk, rate, seconds, consumers, -1, payload);
             Result stalled = watchkeeper(wkStall, rate, seconds, consumers, 0, payload);
+            // the same run as the first, after the stalled one: how far two runs without a stalled consumer differ
+            Result again = watchkeeper(wkAgain, rate, seconds, consumers, -1, payload);
             Result plain = fabric8(f8, rate, seconds, consumers, -1, payload);
             Result slow = fabric8(f8Slow, rate, seconds, consumers, 0, payload);
             Result max = watchkeeper(wkMax, 0, seconds, consumers, -1, payload);
             System.out.printf("this round's ratios, the other consumers' latency with the stalled or slow one over without: "
-                    + "Watchkeeper p50 %s, p99 %s, p99 from the schedule %s; fabric8 p50 %s, p99 %s, p99 from the schedule %s%n",
+                    + "Watchkeeper p50 %s, p99 %s, p99 from the schedule %s (the second run without over the first: p99 %s); "
+                    + "fabric8 p50 %s, p99 %s, p99 from the schedule %s%n",
                     ratioText(stalled, base, Result::p50), ratioText(stalled, base, Result::p99), ratioText(stalled, base, Result::sp99),
+                    ratioText(again, base, Result::p99),
                     ratioText(slow, plain, Result::p50), ratioText(slow, plain, Result::p99), ratioText(slow, plain, Result::sp99));
             if (!counted) {
                 continue;
             }
-            for (Result res : List.of(base, stalled, plain, slow, max)) {
+            for (Result res : List.of(base, stalled, again, plain, slow, max)) {
                 res.addTo(figures);
             }
             ratio(figures, wkStall + ": the others' p50 over p50 without a stalled consumer", stalled, base, Result::p50);
             ratio(figures, wkStall + ": the others' p99 over p99 without a stalled consumer", stalled, base, Result::p99);
             ratio(figures, wkStall + ": the others' p99 from the schedule over the same without a stalled consumer", stalled, base, Result::sp99);
+            ratio(figures, wkStall + ": the others' p99 over p99 of the run without after it", stalled, again, Result::p99);
+            ratio(figures, wkAgain + ": p99 over p99 of the first run without (two runs without a stalled consumer)", again, base, Result::p99);
             ratio(figures, f8Slow + ": the others' p50 over p50 without a slow handler", slow, plain, Result::p50);
             ratio(figures, f8Slow + ": the others' p99 over p99 without a slow handler", slow, plain, Result::p99);
             ratio(figures, f8Slow + ": the others' p99 from the schedule over the same without a slow handler", slow, plain, Result::sp99);

@@ -160,12 +160,12 @@ public interface WatchkeeperConfig {
         /**
          * Bytes (of JSON) of changes kept per informer for stream clients that resume, only while a stream client follows
          * the informer or for {@code replay-retention} after the last one left or the last HTTP list; older resumes get a
-         * new snapshot. Also how far a stream client may fall behind in one informer's changes, for each subscription,
-         * once its pump has taken the subscription's first message: further, and it is told why and disconnected, so
-         * that a client that stops reading keeps nothing alive that this log does not. What piles up while a snapshot
-         * (of any of its subscriptions) is written is allowed besides, until the client has caught up with it; while a
-         * snapshot is being written, only {@code client-queue-size} applies. {@code 0} keeps no log: then only
-         * {@code client-queue-size} holds a client back.
+         * new snapshot. Also how far a stream client that has stopped reading may fall behind in one informer's changes
+         * of a subscription: with more than this unread, once its connection has taken nothing for a second, it is told
+         * why and disconnected, so that such a client keeps next to nothing alive that this log does not. A client that
+         * keeps taking messages, however slowly, and one being written a snapshot, are held back by
+         * {@code client-queue-size} only. {@code 0} keeps no log: then only {@code client-queue-size} holds a client
+         * back.
          */
         @WithDefault("4M")
         MemorySize replayBufferSize();

@@ -1,5 +1,7 @@
 package io.watchkeeper.stream;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -57,6 +59,9 @@ final class StreamClient {
     private final AtomicBoolean sending = new AtomicBoolean();
     /** Whether the message being written is a SNAPSHOT; written by the pump only. */
     private volatile boolean writingSnapshot;
+    private final Clock clock;
+    /** When the write handed to the connection and not yet complete was handed over (millis), or -1; the pump's. */
+    private volatile long pendingSince = -1;
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<String, StreamSubscription> subscriptions = new ConcurrentHashMap<>();
     volatile Caller caller;
@@ -68,11 +73,17 @@ final class StreamClient {
     }
 
     StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, long queueBytes, StreamMetrics metrics) {
-        this(id, "", transport, json, executor, queueBytes, metrics);
+        this(id, transport, json, executor, queueBytes, metrics, Clock.systemUTC());
+    }
+
+    StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, long queueBytes, StreamMetrics metrics,
+            Clock clock) {
+        this(id, "", transport, json, executor, queueBytes, metrics, clock);
     }
 
     StreamClient(String id, String address, Transport transport, ObjectMapper json, Executor executor, long queueBytes,
-            StreamMetrics metrics) {
+            StreamMetrics metrics, Clock clock) {
+        this.clock = clock;
         this.id = id;
         this.address = address;
         this.transport = transport;
@@ -96,12 +107,6 @@ final class StreamClient {
      * cannot keep up is cut off instead. Never blocks.
      */
     void offer(Map<String, Object> message) {
-        offer(message, () -> {
-        });
-    }
-
-    /** As {@link #offer(Map)}, and runs {@code taken} on the pump when the message's turn comes. */
-    void offer(Map<String, Object> message, Runnable taken) {
         long size = 64;
         for (Object v : message.values()) {
             if (v instanceof RawValue raw && raw.rawValue() instanceof String text) {
@@ -110,10 +115,7 @@ final class StreamClient {
                 size += text.length() + 16;
             }
         }
-        enqueue(String.valueOf(message.get("type")), size, () -> {
-            taken.run();
-            return serialize(message);
-        });
+        enqueue(String.valueOf(message.get("type")), size, () -> serialize(message));
     }
 
     /** The message as it goes out; empty (and logged) when it cannot be serialised. */
@@ -172,11 +174,20 @@ final class StreamClient {
     }
 
     /**
-     * Whether a SNAPSHOT (of any subscription) is being written: meanwhile the subscriptions' changes may pile up
-     * behind it, held back by the queue's bound only.
+     * Whether a SNAPSHOT (of any subscription) is being written: a long write, no sign of a client that stopped reading;
+     * meanwhile the subscriptions' changes may pile up behind it, held back by the queue's bound only.
      */
     boolean writingSnapshot() {
         return writingSnapshot;
+    }
+
+    /**
+     * How long the connection has had a write pending, and so taken nothing; zero when none is pending (the pump is
+     * between messages, or has not got to this client yet, which is no fault of the client's).
+     */
+    Duration takingNothingFor() {
+        long since = pendingSince;
+        return since < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since));
     }
 
     /** Bytes offered and not yet written (an oversized message not counted). */
@@ -217,13 +228,13 @@ final class StreamClient {
             }
             java.util.concurrent.CompletableFuture<Void> write;
             try {
-                writingSnapshot = SNAPSHOT.equals(next.type()); // before its text is taken (which arms its followers)
                 Optional<String> text = next.text().get();
                 if (text.isEmpty()) { // could not be serialised (logged): skipped
-                    writingSnapshot = false;
                     done(next);
                     continue;
                 }
+                writingSnapshot = SNAPSHOT.equals(next.type());
+                pendingSince = clock.millis();
                 write = transport.send(text.get()).toCompletableFuture();
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Stream client %s: a %s message could not be sent; disconnecting", id, next.type());
@@ -252,12 +263,9 @@ final class StreamClient {
 
     /** {@code o} was written ({@code failure} null) or not: @return whether the pump goes on (else it stopped, closed). */
     private boolean sent(Outgoing o, Throwable failure) {
+        pendingSince = -1;
+        writingSnapshot = false;
         done(o);
-        if (writingSnapshot) {
-            writingSnapshot = false;
-            // what piled up behind the snapshot is each subscription's to catch up with, not to be cut off for
-            subscriptions.values().forEach(StreamSubscription::snapshotWritten);
-        }
         if (failure != null) {
             sending.set(false);
             close();

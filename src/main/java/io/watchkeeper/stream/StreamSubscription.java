@@ -1,5 +1,6 @@
 package io.watchkeeper.stream;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -34,6 +35,13 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
  * the stream service to look at the watch again.
  */
 final class StreamSubscription {
+
+    /**
+     * How long a connection must have taken nothing before its client is cut off for being further behind than the log:
+     * long enough that a pump preempted in the middle of a write, however fast the changes come, is no sign of a stuck
+     * client.
+     */
+    static final Duration TAKING_NOTHING = Duration.ofSeconds(1);
 
     private final String id;
     /** {@link #id} as a JSON string, for the messages put together by hand ({@link #send}). */
@@ -146,7 +154,7 @@ final class StreamSubscription {
             positions = from.toArray(new Position[0]);
             Map<String, Object> resumed = message("RESUMED");
             resumed.put("resourceVersion", resourceVersion);
-            client.offer(resumed, () -> arm(mine));
+            client.offer(resumed);
             for (int i = 0; i < replays.size(); i++) {
                 for (Change c : replays.get(i)) {
                     send(mine[i], c, new Position(positions[i].epoch(), c.seq()));
@@ -207,11 +215,7 @@ final class StreamSubscription {
                 return;
             }
             positions = at;
-            String snapshot = text.get();
-            client.offer(StreamClient.SNAPSHOT, snapshot.length(), () -> {
-                arm(mine);
-                return snapshot;
-            });
+            client.offer(StreamClient.SNAPSHOT, text.get());
             begin();
         }
     }
@@ -271,19 +275,22 @@ final class StreamSubscription {
      * every follower of its informer, and the message around it is put together by the client's pump when its turn
      * comes, not by the informer's thread (the same text a JSON mapper would write for those four fields).
      * <p>
-     * How far behind the client may fall in each informer's changes ({@link Follower#behind}): as much as that informer's
-     * log holds ({@link Timeline.Budget#bytes}), so that what the client has not taken is still in the log, and a client
-     * that stops reading keeps nothing alive that the log does not; it is cut off instead, to resume or take a new
-     * snapshot when it reconnects. What piles up while a first message or a snapshot (of any of the client's
-     * subscriptions) is written is the client's to catch up with: that much more is allowed, shrinking as it catches up.
-     * Before the pump has taken this generation's first message, and while it writes a snapshot, only the client's queue
-     * bound holds it back; so it does for the changes of an ended epoch still queued (the log that had them is gone).
+     * A client whose connection has taken nothing for {@link #TAKING_NOTHING} (one write pending all along) is cut off
+     * once more of a subscription's changes from one informer are unread than that informer's log holds
+     * ({@link Timeline.Budget#bytes}, {@link Follower#behind}): what a client that stopped reading has not read is still
+     * in the log but for what arrived within that second, so it keeps next to nothing alive that the log does not, and
+     * it may resume or take a new snapshot when it reconnects. A client that keeps taking messages, however slowly, one
+     * the pumps have not got to yet, and one being written a snapshot (a long write, no sign of a stuck client) are held
+     * back by the client's queue bound only; so are the changes of an ended epoch still queued (their log is gone).
      */
     private void send(Follower f, Change c, Position after) {
         long bytes = c.bytes();
         long before = f.unread.getAndAdd(bytes);
         if (f.behind(before, bytes)) {
-            client.cutOff(429, StreamMetrics.TOO_SLOW, f.tooFarBehind(before + bytes));
+            client.cutOff(429, StreamMetrics.TOO_SLOW, "The client read nothing for " + client.takingNothingFor().toMillis()
+                    + " ms while subscription " + id + "'s changes piled up past what the informer's change log holds ("
+                    + (before + bytes) / 1024 + " KiB of them not yet sent, the log holds " + f.allowance / 1024
+                    + " KiB); reconnect with the last resourceVersion: RESUMED if the log still covers it, else a new SNAPSHOT.");
             return;
         }
         positions[f.index] = after;
@@ -346,29 +353,6 @@ final class StreamSubscription {
         return StreamClient.message(type, "id", id);
     }
 
-    /** The pump took this generation's first message: each follower is held to its log from here. */
-    private static void arm(Follower[] mine) {
-        for (Follower f : mine) {
-            f.arm();
-        }
-    }
-
-    /**
-     * The client's pump wrote a snapshot (this subscription's or another's): what piled up behind it meanwhile is what
-     * each follower catches up with.
-     */
-    void snapshotWritten() {
-        Follower[] current;
-        synchronized (this) {
-            current = followers;
-        }
-        for (Follower f : current) {
-            if (f.armed()) {
-                f.arm();
-            }
-        }
-    }
-
     /** Follows one informer's timeline for one generation of the subscription. */
     private final class Follower implements Timeline.Observer {
         final int index;
@@ -377,12 +361,6 @@ final class StreamSubscription {
         final AtomicLong unread = new AtomicLong();
         /** What the timeline's log holds (0: it keeps none, and only the client's queue bound applies). */
         final long allowance;
-        /**
-         * How far behind the follower may be: {@link #allowance} and what it had to catch up with when last {@link #arm
-         * armed}, less what it has caught up since; {@code Long.MAX_VALUE} until armed, or without a log. Written by the
-         * client's pump only (one at a time).
-         */
-        private volatile long limit = Long.MAX_VALUE;
 
         Follower(int index, int gen) {
             this.index = index;
@@ -390,40 +368,19 @@ final class StreamSubscription {
             this.allowance = timeline(index).budget().bytes();
         }
 
-        /** The pump took the first message, or wrote a snapshot: what is unread now is what the client catches up with. */
-        void arm() {
-            if (allowance > 0) {
-                limit = allowance + unread.get();
-            }
-        }
-
-        boolean armed() {
-            return limit != Long.MAX_VALUE;
-        }
-
-        /** The pump took a change of {@code bytes}: the allowance shrinks with what is left to catch up with. */
+        /** The pump took a change of {@code bytes}. */
         void taken(long bytes) {
-            long left = unread.addAndGet(-bytes);
-            if (armed() && left < limit - allowance) {
-                limit = allowance + left;
-            }
+            unread.addAndGet(-bytes);
         }
 
         /**
-         * Whether a change of {@code bytes}, offered with {@code before} unread, puts the follower further behind than it
-         * may be; never while the client's pump writes a snapshot, and a lone change larger than the log never does.
+         * Whether a change of {@code bytes}, offered with {@code before} unread, leaves more unread than the log holds
+         * while the client's connection has taken nothing for {@link #TAKING_NOTHING}; never while a snapshot is written,
+         * and never for a lone change larger than the log.
          */
         boolean behind(long before, long bytes) {
-            return before > 0 && before + bytes > limit && !client.writingSnapshot();
-        }
-
-        /** Why a client {@link #behind} is cut off. */
-        String tooFarBehind(long unreadBytes) {
-            long extra = limit - allowance;
-            return "The client did not read subscription " + id + "'s changes fast enough (" + unreadBytes / 1024 + " KiB of them not yet"
-                    + " sent; it may be " + allowance / 1024 + " KiB behind, what the informer's change log holds"
-                    + (extra > 0 ? ", and " + extra / 1024 + " KiB more while it catches up" : "")
-                    + "); reconnect with the last resourceVersion: RESUMED if the log still covers it, else a new SNAPSHOT.";
+            return allowance > 0 && before > 0 && before + bytes > allowance && !client.writingSnapshot()
+                    && client.takingNothingFor().compareTo(TAKING_NOTHING) >= 0;
         }
 
         @Override

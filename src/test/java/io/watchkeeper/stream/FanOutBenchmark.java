@@ -48,8 +48,8 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
  * <li><b>Watchkeeper</b>: a {@link SharedInformer} with nothing behind it ({@link FakeInformers}), the writer putting
  * into its {@link Timeline.Source}, with a replay buffer of the production default (4 MiB); {@code consumers} real
  * {@link StreamClient}s, each with its real queue bounded at the production default (32 MiB) and one real
- * {@link StreamSubscription} following the informer from a SNAPSHOT (held, as in production, to the replay buffer's
- * worth of its changes unread); their pumps on a fixed pool of 2 threads and their
+ * {@link StreamSubscription} following the informer from a SNAPSHOT (cut off, as in production, once its connection has
+ * taken nothing for a second with more than the replay buffer's worth of its changes unread); their pumps on a fixed pool of 2 threads and their
  * restarts on another, as {@link StreamService} runs them. Each client's {@link StreamClient.Transport} is a peer that
  * reads at full speed: it notes when it was handed each change and completes the send at once. In the stalled run,
  * consumer 0's sends never complete from the first change on (a peer that stopped reading).</li>
@@ -247,6 +247,15 @@ public final class FanOutBenchmark {
         si.timeline().close();
 
         Result res = new Result(what, w, fast, end, usage, "stream pools");
+        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        for (int c = 0; c < consumers; c++) {
+            if (c != stalled && peers.get(c).error != null) {
+                reasons.merge(reason(peers.get(c).error).replaceFirst(" \\(.*", ""), 1, Integer::sum);
+            }
+        }
+        if (!reasons.isEmpty()) {
+            res.cutOffNote = "fast consumers cut off, by reason: " + reasons;
+        }
         if (stalled >= 0) {
             Recorder r = peers.get(stalled).recorder;
             res.stalledCutOffAt = r.cutOffAt;
@@ -667,6 +676,8 @@ public final class FanOutBenchmark {
         long stalledCutOffAt = -1;
         int stalledCutOffEvents;
         String stalledNote;
+        /** Why fast consumers were cut off, if any were. */
+        String cutOffNote;
 
         Result(String what, Writer w, List<Recorder> fast, long end, Usage usage, String poolName) {
             this.what = what;
@@ -784,6 +795,9 @@ public final class FanOutBenchmark {
             System.out.println(lowerBound() ? " (lower bounds: events not delivered counted at their age when the run ended)" : "");
             System.out.printf("  CPU over %.2f s: process %.2f s, writer thread %.2f s, %s %.2f s; GC pauses %.3f s; load average before %.2f%n",
                     usage.wall, usage.process, usage.writer, poolName, usage.pools, usage.gc, usage.load);
+            if (cutOffNote != null) {
+                System.out.println("  " + cutOffNote);
+            }
             if (stalledNote != null) {
                 System.out.println("  " + stalledNote);
             }

@@ -58,7 +58,8 @@ class StreamConcurrencyTest {
     @Test
     void shouldNeverDeadlockWhenAClientIsCutOffWhileChangesAndBookmarksFlow() throws Exception {
         // logs that hold every change of the run, twice over (a change may be larger than the budget's typical one): the
-        // writers outrun the pumps, and a client further behind than its log would be cut off however large its queue
+        // writers here outrun the pumps by far, and a fast client whose pump is preempted in the middle of a write while
+        // a quarter of a small log's changes arrive looks like one that stopped reading
         SharedInformer a = FakeInformers.informer("a", 6000);
         SharedInformer b = FakeInformers.informer("b", 6000);
         Map<SharedInformer, Timeline.Source<HasMetadata>> sources = Map.of(a, listed(a), b, listed(b));

@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watchkeeper.informer.FakeInformers;
 import io.watchkeeper.informer.SharedInformer;
 import io.watchkeeper.informer.Timeline;
+import io.watchkeeper.testing.MutableClock;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 
 /**
@@ -258,7 +259,7 @@ class StreamSubscriptionTest {
     /**
      * A client that stops reading keeps nothing alive beyond the informer's change log: it may leave as much of a
      * subscription's changes unread as the log holds, so that it could still resume from the last one it was sent, and
-     * is cut off, told why, by the change that would put it further behind.
+     * is cut off, told why, by the change that would put it further behind while its connection takes nothing.
      */
     @Test
     void shouldCutOffAClientThatFallsFurtherBehindThanTheChangeLogHolds() {
@@ -266,11 +267,13 @@ class StreamSubscriptionTest {
         Timeline.Source<HasMetadata> src = listed(a, "x");
         StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry));
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry), clock);
         subscribe(client, List.of(a));
         transport.complete(); // the SNAPSHOT is read
         upsert(src, "a", "x", "2");
         String lastSent = transport.sent.get(1); // the client's pump took it, and the client reads no more
+        clock.advance(StreamSubscription.TAKING_NOTHING);
 
         long budget = a.timeline().budget().bytes();
         long unread = 0;
@@ -296,15 +299,18 @@ class StreamSubscriptionTest {
 
     /**
      * The changes that come while a snapshot is written may put a client further behind than the log holds: it may catch
-     * up from there, and once it has, the log's allowance is all it has.
+     * up from there, and once it stops reading, the log's worth is all it may leave unread.
      */
     @Test
     void shouldLetAClientCatchUpAfterASnapshotThenHoldItToTheChangeLog() {
         SharedInformer a = FakeInformers.informer("a", 10);
         Timeline.Source<HasMetadata> src = listed(a, "x");
         StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
+                clock);
         subscribe(client, List.of(a));
+        clock.advance(StreamSubscription.TAKING_NOTHING); // the SNAPSHOT takes long to write
         int rv = 2;
         for (; rv < 32; rv++) { // three logs' worth, while the SNAPSHOT is written
             upsert(src, "a", "x", String.valueOf(rv));
@@ -325,6 +331,7 @@ class StreamSubscriptionTest {
 
         // caught up: one change taken and never written, and the client stops reading
         upsert(src, "a", "x", String.valueOf(rv++));
+        clock.advance(StreamSubscription.TAKING_NOTHING);
         int behind = 0;
         while (!client.closed() && behind < 60) {
             upsert(src, "a", "x", String.valueOf(rv++));
@@ -347,13 +354,16 @@ class StreamSubscriptionTest {
         Timeline.Source<HasMetadata> sa = listed(a, "x");
         listed(b, "y");
         StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()));
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
+                clock);
         subscribe(client, "s", List.of(a));
         transport.complete(); // s's SNAPSHOT
         upsert(sa, "a", "x", "2");
         transport.complete(); // the client keeps up
 
         subscribe(client, "t", List.of(b)); // t's SNAPSHOT takes long to write
+        clock.advance(StreamSubscription.TAKING_NOTHING);
         int rv = 3;
         for (; rv < 33; rv++) { // three of s's logs' worth meanwhile
             upsert(sa, "a", "x", String.valueOf(rv));
@@ -369,6 +379,52 @@ class StreamSubscriptionTest {
                 .skip(1).map(m -> rv(m.path("object"))).toList();
         assertThat(versions).as("every change of s, in order").isEqualTo(
                 java.util.stream.IntStream.range(2, rv).mapToObj(String::valueOf).toList());
+    }
+
+    /**
+     * A client the pumps have not got to yet (two threads serve every client) has taken nothing through no fault of its
+     * own: however far past the log its changes pile up meanwhile, it is not cut off for it, and gets every one.
+     */
+    @Test
+    void shouldNotCutOffAClientThatThePumpsHaveNotGotTo() {
+        SharedInformer a = FakeInformers.informer("a", 10);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        Client c = new Client(); // its pump runs only when the test says so
+        subscribe(c, List.of(a), null);
+        assertThat(c.take().path("type").asText()).isEqualTo("SNAPSHOT");
+        for (int rv = 2; rv < 32; rv++) { // three logs' worth
+            upsert(src, "a", "x", String.valueOf(rv));
+        }
+        assertThat(c.client.closed()).isFalse();
+        assertThat(c.drain()).extracting(m -> rv(m.path("object")))
+                .isEqualTo(java.util.stream.IntStream.range(2, 32).mapToObj(String::valueOf).toList());
+    }
+
+    /**
+     * A write that has been pending for less than {@link StreamSubscription#TAKING_NOTHING} (a pump preempted in the
+     * middle of it, say, while changes pour in) is no sign of a stuck client, however far past the log its changes go.
+     */
+    @Test
+    void shouldCutOffOnlyAClientWhoseConnectionHasTakenNothingForASecond() {
+        SharedInformer a = FakeInformers.informer("a", 10);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
+                clock);
+        subscribe(client, List.of(a));
+        transport.complete();
+        upsert(src, "a", "x", "2"); // pending from here
+        for (int rv = 3; rv < 33; rv++) { // three logs' worth within the second
+            upsert(src, "a", "x", String.valueOf(rv));
+        }
+        clock.advance(StreamSubscription.TAKING_NOTHING.minusMillis(1));
+        upsert(src, "a", "x", "33");
+        assertThat(client.closed()).as("a write pending for less than a second").isFalse();
+        clock.advance(java.time.Duration.ofMillis(1));
+        upsert(src, "a", "x", "34");
+        assertThat(client.closed()).as("a second of taking nothing, three logs behind").isTrue();
+        assertThat(read(transport.sent.get(transport.sent.size() - 1)).path("message").asText()).contains("read nothing for 1000 ms");
     }
 
     /** Without a change log (a replay buffer of 0), only the client's own queue bound holds a client back. */

@@ -33,6 +33,15 @@ class StreamSubscriptionTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private final ArrayDeque<Runnable> restarts = new ArrayDeque<>();
+    /** For the tests of a client's connection that takes nothing: each send completes when the test says so. */
+    private final StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+
+    /** A client on {@link #transport} and {@link #clock}, its pump on the caller's thread, with a queue it never fills. */
+    private StreamClient unhurried() {
+        return new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry), clock);
+    }
 
     @Test
     void shouldSnapshotThenSendEveryChangeInOrderEachWithAPositionToResumeFrom() {
@@ -265,10 +274,7 @@ class StreamSubscriptionTest {
     void shouldCutOffAClientThatFallsFurtherBehindThanTheChangeLogHolds() {
         SharedInformer a = FakeInformers.informer("a", 10);
         Timeline.Source<HasMetadata> src = listed(a, "x");
-        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry), clock);
+        StreamClient client = unhurried();
         subscribe(client, List.of(a));
         transport.complete(); // the SNAPSHOT is read
         upsert(src, "a", "x", "2");
@@ -305,10 +311,7 @@ class StreamSubscriptionTest {
     void shouldLetAClientCatchUpAfterASnapshotThenHoldItToTheChangeLog() {
         SharedInformer a = FakeInformers.informer("a", 10);
         Timeline.Source<HasMetadata> src = listed(a, "x");
-        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
-                clock);
+        StreamClient client = unhurried();
         subscribe(client, List.of(a));
         clock.advance(StreamSubscription.TAKING_NOTHING); // the SNAPSHOT takes long to write
         int rv = 2;
@@ -353,10 +356,7 @@ class StreamSubscriptionTest {
         SharedInformer b = FakeInformers.informer("b", 10);
         Timeline.Source<HasMetadata> sa = listed(a, "x");
         listed(b, "y");
-        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
-                clock);
+        StreamClient client = unhurried();
         subscribe(client, "s", List.of(a));
         transport.complete(); // s's SNAPSHOT
         upsert(sa, "a", "x", "2");
@@ -408,10 +408,7 @@ class StreamSubscriptionTest {
     void shouldCutOffOnlyAClientWhoseConnectionHasTakenNothingForASecond() {
         SharedInformer a = FakeInformers.informer("a", 10);
         Timeline.Source<HasMetadata> src = listed(a, "x");
-        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(new SimpleMeterRegistry()),
-                clock);
+        StreamClient client = unhurried();
         subscribe(client, List.of(a));
         transport.complete();
         upsert(src, "a", "x", "2"); // pending from here
@@ -432,8 +429,7 @@ class StreamSubscriptionTest {
     void shouldLeaveAClientToItsQueueBoundWithoutAChangeLog() {
         SharedInformer a = FakeInformers.informer("a", 0);
         Timeline.Source<HasMetadata> src = listed(a, "x");
-        StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 20, new StreamMetrics(new SimpleMeterRegistry()));
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 20, new StreamMetrics(registry), clock);
         subscribe(client, List.of(a));
         transport.complete();
         for (int rv = 2; rv < 50; rv++) {

@@ -162,10 +162,10 @@ public interface WatchkeeperConfig {
          * the informer or for {@code replay-retention} after the last one left or the last HTTP list; older resumes get a
          * new snapshot. Also how far a stream client that has stopped reading may fall behind in one informer's changes
          * of a subscription: with more than this unread, once its connection has taken nothing for a second, it is told
-         * why and disconnected, so that such a client keeps next to nothing alive that this log does not. A client that
-         * keeps taking messages, however slowly, and one being written a snapshot, are held back by
-         * {@code client-queue-size} only. {@code 0} keeps no log: then only {@code client-queue-size} holds a client
-         * back.
+         * why and disconnected (and gets a new snapshot when it reconnects), so that such a client keeps alive little
+         * more than this log does (what arrived within that second). A client whose writes each complete within a
+         * second, and one being written a snapshot, are held back by {@code client-queue-size} only. {@code 0} keeps no
+         * log: then only {@code client-queue-size} holds a client back.
          */
         @WithDefault("4M")
         MemorySize replayBufferSize();

@@ -1,6 +1,5 @@
 package io.watchkeeper.stream;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -57,11 +57,14 @@ final class StreamClient {
     /** Whether a message larger than the bound is queued or being written (not counted in {@link #queued}). */
     private final AtomicBoolean oversized = new AtomicBoolean();
     private final AtomicBoolean sending = new AtomicBoolean();
-    /** Whether the message being written is a SNAPSHOT; written by the pump only. */
-    private volatile boolean writingSnapshot;
-    private final Clock clock;
-    /** When the write handed to the connection and not yet complete was handed over (millis), or -1; the pump's. */
-    private volatile long pendingSince = -1;
+    /** A monotonic time in nanoseconds ({@link System#nanoTime}, or a test's). */
+    private final LongSupplier nanoTime;
+    /**
+     * When the write handed to the connection and not yet complete was handed over ({@link #nanoTime}), or
+     * {@link #NONE}: none is pending, or it is a SNAPSHOT's (a long write, no sign of a stuck client). The pump's.
+     */
+    private volatile long pendingSince = NONE;
+    private static final long NONE = Long.MIN_VALUE;
     private final AtomicBoolean closed = new AtomicBoolean();
     final Map<String, StreamSubscription> subscriptions = new ConcurrentHashMap<>();
     volatile Caller caller;
@@ -73,17 +76,18 @@ final class StreamClient {
     }
 
     StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, long queueBytes, StreamMetrics metrics) {
-        this(id, transport, json, executor, queueBytes, metrics, Clock.systemUTC());
+        this(id, transport, json, executor, queueBytes, metrics, System::nanoTime);
     }
 
     StreamClient(String id, Transport transport, ObjectMapper json, Executor executor, long queueBytes, StreamMetrics metrics,
-            Clock clock) {
-        this(id, "", transport, json, executor, queueBytes, metrics, clock);
+            LongSupplier nanoTime) {
+        this(id, "", transport, json, executor, queueBytes, metrics, nanoTime);
     }
 
+    /** @param nanoTime a monotonic time in nanoseconds: {@link System#nanoTime}, or a test's */
     StreamClient(String id, String address, Transport transport, ObjectMapper json, Executor executor, long queueBytes,
-            StreamMetrics metrics, Clock clock) {
-        this.clock = clock;
+            StreamMetrics metrics, LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
         this.id = id;
         this.address = address;
         this.transport = transport;
@@ -174,20 +178,15 @@ final class StreamClient {
     }
 
     /**
-     * Whether a SNAPSHOT (of any subscription) is being written: a long write, no sign of a client that stopped reading;
-     * meanwhile the subscriptions' changes may pile up behind it, held back by the queue's bound only.
-     */
-    boolean writingSnapshot() {
-        return writingSnapshot;
-    }
-
-    /**
      * How long the connection has had a write pending, and so taken nothing; zero when none is pending (the pump is
-     * between messages, or has not got to this client yet, which is no fault of the client's).
+     * between messages, or has not got to this client yet, which is no fault of the client's) and while a SNAPSHOT is
+     * written (a long write, no sign of a client that stopped reading). The time is read before the write's start, so
+     * a reader held up in between can only count too little.
      */
     Duration takingNothingFor() {
+        long now = nanoTime.getAsLong();
         long since = pendingSince;
-        return since < 0 ? Duration.ZERO : Duration.ofMillis(Math.max(0, clock.millis() - since));
+        return since == NONE ? Duration.ZERO : Duration.ofNanos(Math.max(0, now - since));
     }
 
     /** Bytes offered and not yet written (an oversized message not counted). */
@@ -233,8 +232,7 @@ final class StreamClient {
                     done(next);
                     continue;
                 }
-                writingSnapshot = SNAPSHOT.equals(next.type());
-                pendingSince = clock.millis();
+                pendingSince = SNAPSHOT.equals(next.type()) ? NONE : nanoTime.getAsLong();
                 write = transport.send(text.get()).toCompletableFuture();
             } catch (RuntimeException e) {
                 LOG.warnf(e, "Stream client %s: a %s message could not be sent; disconnecting", id, next.type());
@@ -263,8 +261,7 @@ final class StreamClient {
 
     /** {@code o} was written ({@code failure} null) or not: @return whether the pump goes on (else it stopped, closed). */
     private boolean sent(Outgoing o, Throwable failure) {
-        pendingSince = -1;
-        writingSnapshot = false;
+        pendingSince = NONE;
         done(o);
         if (failure != null) {
             sending.set(false);

@@ -94,7 +94,7 @@ public class StreamService {
     /** A connection opened from {@code address}. */
     void opened(String id, String address, StreamClient.Transport transport) {
         StreamClient client = new StreamClient(id, address, transport, json, senders, config.clientQueueSize().asLongValue(), metrics,
-                java.time.Clock.systemUTC());
+                System::nanoTime);
         long waiting;
         synchronized (clients) {
             waiting = clients.values().stream().filter(c -> c.caller == null && !c.closed() && c.address.equals(address)).count();

@@ -276,21 +276,21 @@ final class StreamSubscription {
      * comes, not by the informer's thread (the same text a JSON mapper would write for those four fields).
      * <p>
      * A client whose connection has taken nothing for {@link #TAKING_NOTHING} (one write pending all along) is cut off
-     * once more of a subscription's changes from one informer are unread than that informer's log holds
-     * ({@link Timeline.Budget#bytes}, {@link Follower#behind}): what a client that stopped reading has not read is still
-     * in the log but for what arrived within that second, so it keeps next to nothing alive that the log does not, and
-     * it may resume or take a new snapshot when it reconnects. A client that keeps taking messages, however slowly, one
-     * the pumps have not got to yet, and one being written a snapshot (a long write, no sign of a stuck client) are held
+     * once more of a subscription's changes from one informer are unread (not yet taken by its pump) than that
+     * informer's log holds ({@link Timeline.Budget#bytes}, {@link Follower#pastLog}): so a client that stopped reading
+     * keeps alive little more than the log does, what arrived within that second. It has then missed more than the log
+     * holds, and gets a new snapshot when it reconnects. A client whose writes each complete within that second, one the
+     * pumps have not got to yet, and one being written a snapshot (a long write, no sign of a stuck client) are held
      * back by the client's queue bound only; so are the changes of an ended epoch still queued (their log is gone).
      */
     private void send(Follower f, Change c, Position after) {
         long bytes = c.bytes();
         long before = f.unread.getAndAdd(bytes);
-        if (f.behind(before, bytes)) {
-            client.cutOff(429, StreamMetrics.TOO_SLOW, "The client read nothing for " + client.takingNothingFor().toMillis()
-                    + " ms while subscription " + id + "'s changes piled up past what the informer's change log holds ("
-                    + (before + bytes) / 1024 + " KiB of them not yet sent, the log holds " + f.allowance / 1024
-                    + " KiB); reconnect with the last resourceVersion: RESUMED if the log still covers it, else a new SNAPSHOT.");
+        Duration stuck;
+        if (f.pastLog(before, bytes) && (stuck = client.takingNothingFor()).compareTo(TAKING_NOTHING) >= 0) {
+            client.cutOff(429, StreamMetrics.TOO_SLOW, "The client read nothing for " + stuck.toMillis() + " ms while subscription "
+                    + id + "'s changes piled up past what the informer's change log holds (" + (before + bytes) / 1024
+                    + " KiB of them not yet sent, the log holds " + f.allowance / 1024 + " KiB); reconnect: a new SNAPSHOT follows.");
             return;
         }
         positions[f.index] = after;
@@ -374,13 +374,11 @@ final class StreamSubscription {
         }
 
         /**
-         * Whether a change of {@code bytes}, offered with {@code before} unread, leaves more unread than the log holds
-         * while the client's connection has taken nothing for {@link #TAKING_NOTHING}; never while a snapshot is written,
-         * and never for a lone change larger than the log.
+         * Whether a change of {@code bytes}, offered with {@code before} unread, leaves more unread than the log holds;
+         * never a lone change larger than the log.
          */
-        boolean behind(long before, long bytes) {
-            return allowance > 0 && before > 0 && before + bytes > allowance && !client.writingSnapshot()
-                    && client.takingNothingFor().compareTo(TAKING_NOTHING) >= 0;
+        boolean pastLog(long before, long bytes) {
+            return allowance > 0 && before > 0 && before + bytes > allowance;
         }
 
         @Override

@@ -57,17 +57,17 @@ class StreamConcurrencyTest {
 
     @Test
     void shouldNeverDeadlockWhenAClientIsCutOffWhileChangesAndBookmarksFlow() throws Exception {
-        // logs that hold every change of the run, twice over (a change may be larger than the budget's typical one): the
-        // writers here outrun the pumps by far, and a fast client whose pump is preempted in the middle of a write while
-        // a quarter of a small log's changes arrive looks like one that stopped reading
-        SharedInformer a = FakeInformers.informer("a", 6000);
-        SharedInformer b = FakeInformers.informer("b", 6000);
+        SharedInformer a = FakeInformers.informer("a", 50);
+        SharedInformer b = FakeInformers.informer("b", 50);
         Map<SharedInformer, Timeline.Source<HasMetadata>> sources = Map.of(a, listed(a), b, listed(b));
         List<Client> clients = new ArrayList<>();
         List<StreamSubscription> subscriptions = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             boolean slow = i % 10 != 0; // these write one message per millisecond into a queue of 4 KB (about 20): they will be cut off
-            Client c = new Client(slow ? 4_000 : 1L << 30, slow);
+            // and two whose connection takes nothing after the snapshot, on a clock that says each write has been
+            // pending for a second: cut off once further behind than the log (50 changes), by the writers' threads
+            boolean stuck = i == 10 || i == 20;
+            Client c = new Client(slow && !stuck ? 4_000 : 1L << 30, slow && !stuck, stuck);
             clients.add(c);
             StreamSubscription s = new StreamSubscription("s", c.client, Kind.ClusterResourceWatch, null, "w", List.of(a.key(), b.key()),
                     List.of(a, b), restarts, gone -> {
@@ -98,10 +98,12 @@ class StreamConcurrencyTest {
         assertThat(threads.get(2).isAlive()).as("bookmarks finished; deadlocked threads: %s", deadlocks()).isFalse();
 
         assertThat(clients.stream().filter(c -> c.slow)).as("the slow clients were cut off").allMatch(c -> c.client.closed());
+        assertThat(clients.stream().filter(c -> c.stuck)).as("the stuck clients were cut off, for the log").hasSize(2)
+                .allMatch(c -> c.client.closed() && String.valueOf(c.error).contains("change log holds"));
         Map<String, String> truth = new HashMap<>();
         List.of(a, b).forEach(si -> si.timeline().values().forEach(o -> truth.put(o.getMetadata().getUid(), o.getMetadata().getResourceVersion())));
         for (Client c : clients) {
-            if (!c.slow) {
+            if (!c.slow && !c.stuck) {
                 await().atMost(SETTLE).untilAsserted(() -> assertThat(c.state()).isEqualTo(truth));
             }
         }
@@ -187,15 +189,23 @@ class StreamConcurrencyTest {
         return Arrays.toString(infos);
     }
 
-    /** A stream client on real executors; a slow one writes a message every millisecond. */
+    /**
+     * A stream client on real executors; a slow one writes a message every millisecond; a stuck one writes its SNAPSHOT
+     * and nothing after it, on a clock that moves a second each time it is read.
+     */
     private final class Client implements StreamClient.Transport {
         final boolean slow;
+        final boolean stuck;
         final StreamClient client;
         private final ClientView view = new ClientView();
+        volatile String error;
 
-        Client(long queue, boolean slow) {
+        Client(long queue, boolean slow, boolean stuck) {
             this.slow = slow;
-            this.client = new StreamClient("c", this, JSON, pumps, queue, new StreamMetrics(new SimpleMeterRegistry()));
+            this.stuck = stuck;
+            java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+            this.client = new StreamClient("c", this, JSON, pumps, queue, new StreamMetrics(new SimpleMeterRegistry()),
+                    stuck ? () -> nanos.addAndGet(StreamSubscription.TAKING_NOTHING.toNanos()) : System::nanoTime);
         }
 
         synchronized Map<String, String> state() {
@@ -204,6 +214,12 @@ class StreamConcurrencyTest {
 
         @Override
         public CompletionStage<Void> send(String text) {
+            if (text.startsWith("{\"type\":\"ERROR\"")) {
+                error = text;
+            }
+            if (stuck && !text.startsWith("{\"type\":\"SNAPSHOT\"")) {
+                return new CompletableFuture<>();
+            }
             apply(text);
             if (!slow) {
                 return CompletableFuture.completedFuture(null);

@@ -22,7 +22,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watchkeeper.informer.FakeInformers;
 import io.watchkeeper.informer.SharedInformer;
 import io.watchkeeper.informer.Timeline;
-import io.watchkeeper.testing.MutableClock;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 
 /**
@@ -36,11 +35,16 @@ class StreamSubscriptionTest {
     /** For the tests of a client's connection that takes nothing: each send completes when the test says so. */
     private final StreamClientTest.FakeTransport transport = new StreamClientTest.FakeTransport();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final MutableClock clock = new MutableClock(java.time.Instant.parse("2026-12-02T00:00:00Z"));
+    /** The clients' monotonic time, in nanoseconds, moved by hand ({@link #advance}). */
+    private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
 
-    /** A client on {@link #transport} and {@link #clock}, its pump on the caller's thread, with a queue it never fills. */
+    /** A client on {@link #transport} and {@link #nanos}, its pump on the caller's thread, with a queue it never fills. */
     private StreamClient unhurried() {
-        return new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry), clock);
+        return new StreamClient("c", transport, JSON, Runnable::run, 1L << 30, new StreamMetrics(registry), nanos::get);
+    }
+
+    private void advance(java.time.Duration d) {
+        nanos.addAndGet(d.toNanos());
     }
 
     @Test
@@ -267,7 +271,7 @@ class StreamSubscriptionTest {
 
     /**
      * A client that stops reading keeps nothing alive beyond the informer's change log: it may leave as much of a
-     * subscription's changes unread as the log holds, so that it could still resume from the last one it was sent, and
+     * subscription's changes unread as the log holds (the log still has every one, from the last it was sent on), and
      * is cut off, told why, by the change that would put it further behind while its connection takes nothing.
      */
     @Test
@@ -279,7 +283,7 @@ class StreamSubscriptionTest {
         transport.complete(); // the SNAPSHOT is read
         upsert(src, "a", "x", "2");
         String lastSent = transport.sent.get(1); // the client's pump took it, and the client reads no more
-        clock.advance(StreamSubscription.TAKING_NOTHING);
+        advance(StreamSubscription.TAKING_NOTHING);
 
         long budget = a.timeline().budget().bytes();
         long unread = 0;
@@ -299,7 +303,7 @@ class StreamSubscriptionTest {
         assertThat(error.path("code").asInt()).isEqualTo(429);
         assertThat(error.path("reason").asText()).isEqualTo("TooSlow");
         assertThat(error.path("message").asText()).contains("subscription s").contains("change log holds")
-                .contains("reconnect with the last resourceVersion");
+                .contains("a new SNAPSHOT follows");
         assertThat(registry.counter("watchkeeper.stream.clients.dropped", "reason", "TooSlow").count()).isEqualTo(1);
     }
 
@@ -313,7 +317,7 @@ class StreamSubscriptionTest {
         Timeline.Source<HasMetadata> src = listed(a, "x");
         StreamClient client = unhurried();
         subscribe(client, List.of(a));
-        clock.advance(StreamSubscription.TAKING_NOTHING); // the SNAPSHOT takes long to write
+        advance(StreamSubscription.TAKING_NOTHING); // the SNAPSHOT takes long to write
         int rv = 2;
         for (; rv < 32; rv++) { // three logs' worth, while the SNAPSHOT is written
             upsert(src, "a", "x", String.valueOf(rv));
@@ -334,7 +338,7 @@ class StreamSubscriptionTest {
 
         // caught up: one change taken and never written, and the client stops reading
         upsert(src, "a", "x", String.valueOf(rv++));
-        clock.advance(StreamSubscription.TAKING_NOTHING);
+        advance(StreamSubscription.TAKING_NOTHING);
         int behind = 0;
         while (!client.closed() && behind < 60) {
             upsert(src, "a", "x", String.valueOf(rv++));
@@ -363,7 +367,7 @@ class StreamSubscriptionTest {
         transport.complete(); // the client keeps up
 
         subscribe(client, "t", List.of(b)); // t's SNAPSHOT takes long to write
-        clock.advance(StreamSubscription.TAKING_NOTHING);
+        advance(StreamSubscription.TAKING_NOTHING);
         int rv = 3;
         for (; rv < 33; rv++) { // three of s's logs' worth meanwhile
             upsert(sa, "a", "x", String.valueOf(rv));
@@ -415,13 +419,32 @@ class StreamSubscriptionTest {
         for (int rv = 3; rv < 33; rv++) { // three logs' worth within the second
             upsert(src, "a", "x", String.valueOf(rv));
         }
-        clock.advance(StreamSubscription.TAKING_NOTHING.minusMillis(1));
+        advance(StreamSubscription.TAKING_NOTHING.minusMillis(1));
         upsert(src, "a", "x", "33");
         assertThat(client.closed()).as("a write pending for less than a second").isFalse();
-        clock.advance(java.time.Duration.ofMillis(1));
+        advance(java.time.Duration.ofMillis(1));
         upsert(src, "a", "x", "34");
         assertThat(client.closed()).as("a second of taking nothing, three logs behind").isTrue();
         assertThat(read(transport.sent.get(transport.sent.size() - 1)).path("message").asText()).contains("read nothing for 1000 ms");
+    }
+
+    /** A lone change larger than the whole log cuts nobody off; a second one behind it does, if the client is stuck. */
+    @Test
+    void shouldNotCutOffAStuckClientForALoneChangeLargerThanTheLog() {
+        SharedInformer a = FakeInformers.informer("a", 1);
+        Timeline.Source<HasMetadata> src = listed(a, "x");
+        StreamClient client = unhurried();
+        subscribe(client, List.of(a));
+        transport.complete();
+        upsert(src, "a", "x", "2"); // taken, and never written
+        advance(StreamSubscription.TAKING_NOTHING);
+        HasMetadata big = new ConfigMapBuilder((io.fabric8.kubernetes.api.model.ConfigMap) src.get("a/x")).editMetadata()
+                .withResourceVersion("3").endMetadata().addToData("big", "b".repeat(1000)).build();
+        src.put("a/x", big);
+        assertThat(FakeInformers.changeBytes(big)).as("larger than the log").isGreaterThan(a.timeline().budget().bytes());
+        assertThat(client.closed()).as("one change, however large").isFalse();
+        upsert(src, "a", "x", "4");
+        assertThat(client.closed()).as("a second behind it").isTrue();
     }
 
     /** Without a change log (a replay buffer of 0), only the client's own queue bound holds a client back. */
@@ -429,7 +452,7 @@ class StreamSubscriptionTest {
     void shouldLeaveAClientToItsQueueBoundWithoutAChangeLog() {
         SharedInformer a = FakeInformers.informer("a", 0);
         Timeline.Source<HasMetadata> src = listed(a, "x");
-        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 20, new StreamMetrics(registry), clock);
+        StreamClient client = new StreamClient("c", transport, JSON, Runnable::run, 1L << 20, new StreamMetrics(registry), nanos::get);
         subscribe(client, List.of(a));
         transport.complete();
         for (int rv = 2; rv < 50; rv++) {

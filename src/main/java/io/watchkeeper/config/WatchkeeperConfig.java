@@ -59,6 +59,16 @@ public interface WatchkeeperConfig {
          */
         @WithDefault("500")
         long listPageSize();
+
+        /**
+         * Whether a question's first list (at start, or when a watch first asks it) is read in one response from the API
+         * server's watch cache, each object parsed and cached as it arrives: as fast as the API server can send it, with
+         * no more heap than pages. The list may be a moment older than etcd; the watch from its resourceVersion brings it
+         * up to date. Relists (after a watch expired) read pages from etcd, so that a view never goes back in time.
+         * Applies to the hub's informers; the insight controllers' informers read pages.
+         */
+        @WithDefault("true")
+        boolean firstListFromWatchCache();
     }
 
     interface Status {

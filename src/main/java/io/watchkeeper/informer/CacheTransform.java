@@ -11,6 +11,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -54,6 +55,14 @@ public final class CacheTransform {
         ObjectMapper mapper = base.copy();
         mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
         return new KubernetesSerialization(mapper, true);
+    }
+
+    /** A reader of one object of {@code type} as {@link #serialization()} parses it: for lists read item by item. */
+    static ObjectReader reader(Class<?> type) {
+        ObjectMapper mapper = new ObjectMapper();
+        mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+        new KubernetesSerialization(mapper, true); // configures the mapper as a client's
+        return mapper.readerFor(type);
     }
 
     @JsonIgnoreProperties(value = "managedFields", allowGetters = false)

@@ -1,5 +1,6 @@
 package io.watchkeeper.informer;
 
+import java.net.MalformedURLException;
 import java.util.concurrent.Executor;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -10,8 +11,10 @@ import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.impl.BaseClient;
+import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
 import io.fabric8.kubernetes.client.informers.impl.DefaultSharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.impl.ListerWatcher;
+import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.watchkeeper.discovery.ApiResource;
 import io.watchkeeper.informer.FieldSelectors.Term;
 
@@ -25,11 +28,17 @@ final class Fabric8Informers implements InformerStarter {
     private final KubernetesClient client;
     private final Executor executor;
     private final long pageSize;
+    private final boolean firstFromWatchCache;
 
-    /** @param pageSize objects per page of a list; 0 for one response */
-    Fabric8Informers(KubernetesClient client, long pageSize) {
+    /**
+     * @param pageSize            objects per page of a list; 0 for one response
+     * @param firstFromWatchCache whether a question's first list is read from the watch cache as it arrives
+     *                            ({@link StreamedList}) rather than as its relists are
+     */
+    Fabric8Informers(KubernetesClient client, long pageSize, boolean firstFromWatchCache) {
         this.client = client;
         this.pageSize = pageSize;
+        this.firstFromWatchCache = firstFromWatchCache;
         this.executor = client.adapt(BaseClient.class).getExecutor();
         if (client.getConfiguration().isWatchList()) {
             // In watch-list mode the initial items arrive over the watch; ListSignals would publish the list too early.
@@ -67,12 +76,32 @@ final class Fabric8Informers implements InformerStarter {
         boolean secrets = r.group().isEmpty() && r.resource().equals("secrets");
         Timeline.Source<GenericKubernetesResource> source = si.timeline().newSource(o -> CacheTransform.apply(o, secrets));
         Object paged = pageSize > 0 ? f.withLimit(pageSize) : f; // the same operation, listing by pages
-        var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source);
+        var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source,
+                firstFromWatchCache ? streamed((OperationSupport) f)::list : null);
         DefaultSharedIndexInformer<GenericKubernetesResource, GenericKubernetesResourceList> informer = new DefaultSharedIndexInformer<>(
                 GenericKubernetesResource.class, listerWatcher, 0, executor);
         informer.itemStore(source);
         HubBackend backend = new HubBackend(informer, source);
         informer.exceptionHandler((afterStart, t) -> failures.onException(backend, afterStart, t));
         return backend;
+    }
+
+    /** The first list of {@code op}'s question (its namespace and selectors), read from the watch cache as it arrives. */
+    private StreamedList streamed(OperationSupport op) {
+        try {
+            URLUtils.URLBuilder url = new URLUtils.URLBuilder(op.getNamespacedUrl());
+            String labels = op.getOperationContext().getLabelQueryParam();
+            if (labels != null) {
+                url.addQueryParameter("labelSelector", labels);
+            }
+            String fields = op.getOperationContext().getFieldQueryParam();
+            if (fields != null) {
+                url.addQueryParameter("fieldSelector", fields);
+            }
+            return new StreamedList(client.adapt(BaseClient.class).getHttpClient(), url.build(), client.getConfiguration().getRequestTimeout(),
+                    client.getKubernetesSerialization(), executor);
+        } catch (MalformedURLException e) {
+            throw new IllegalArgumentException("No URL for the list of " + op.getOperationContext().getPlural(), e);
+        }
     }
 }

@@ -78,16 +78,17 @@ public class InformerHub {
     public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
         this(hubClient(operatorClient, counter), metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(),
                 counter, new Timeline.Budget(config.stream().replayBufferSize().asLongValue(), config.stream().replayRetention()),
-                config.informers().listPageSize());
+                config.informers().listPageSize(), config.informers().firstListFromWatchCache());
     }
 
     /**
      * @param client   the hub's own client (with {@link RequestCounter#forHubClient()}, to count its requests)
      * @param pageSize objects per page of a list, for the hub's informers and the controllers' ({@link #listPageSize})
+     * @param firstListFromWatchCache whether a question's first list is read from the watch cache as it arrives
      */
     InformerHub(KubernetesClient client, InformerMetrics metrics, Clock clock, Duration retryInitial, Duration retryMax,
-            RequestCounter counter, Timeline.Budget replay, long pageSize) {
-        this(new Fabric8Informers(client, pageSize), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
+            RequestCounter counter, Timeline.Budget replay, long pageSize, boolean firstListFromWatchCache) {
+        this(new Fabric8Informers(client, pageSize, firstListFromWatchCache), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
         this.pageSize = pageSize;
         counter.listen(r -> requests.sent(r, informers.values()), (r, code) -> requests.refused(r, code, informers.values()));
         scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);

@@ -1,6 +1,8 @@
 package io.watchkeeper.informer;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
@@ -21,17 +23,30 @@ final class ListSignals implements ListerWatcher<GenericKubernetesResource, Gene
 
     private final ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate;
     private final Timeline.Source<GenericKubernetesResource> source;
+    private final Function<UnaryOperator<GenericKubernetesResource>, CompletableFuture<GenericKubernetesResourceList>> first;
 
-    ListSignals(ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate,
-            Timeline.Source<GenericKubernetesResource> source) {
+    /**
+     * @param first how the question's first list is read, if not as its relists are ({@code null}): given where each
+     *              item goes as it is read ({@link StreamedList#list})
+     */
+    ListSignals(ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate, Timeline.Source<GenericKubernetesResource> source,
+            Function<UnaryOperator<GenericKubernetesResource>, CompletableFuture<GenericKubernetesResourceList>> first) {
         this.delegate = delegate;
         this.source = source;
+        this.first = first;
     }
 
+    /**
+     * A list; the question's first (nothing published yet, by this informer or one before it for the same question) is
+     * read by {@link #first} when there is one, streamed from the watch cache into the store.
+     */
     @Override
     public CompletableFuture<GenericKubernetesResourceList> submitList(ListOptions options) {
         if (options.getContinue() == null || options.getContinue().isEmpty()) {
             source.beginList();
+            if (first != null && !source.timeline().published()) {
+                return first.apply(source::cache);
+            }
         }
         return delegate.submitList(options);
     }

@@ -780,7 +780,21 @@ public final class Timeline {
 
         @Override
         public T put(String key, T obj) {
+            T cached = live.get(key);
+            if (obj == cached) {
+                return cached; // put before, by cache(): transformed and compacted already
+            }
             return timeline.write(this, key, Compactor.SHARED.compact(transform.apply(obj)));
+        }
+
+        /**
+         * Puts {@code obj} and returns what this store now holds for it (transformed and compacted): for a list read
+         * item by item ({@link StreamedList}), whose items fabric8 then puts again, which changes nothing.
+         */
+        T cache(T obj) {
+            String key = getKey(obj);
+            put(key, obj);
+            return live.get(key);
         }
 
         @Override

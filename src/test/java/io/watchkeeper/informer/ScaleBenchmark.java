@@ -72,11 +72,14 @@ public final class ScaleBenchmark {
                 String without = client.getKubernetesSerialization().asJson(one);
                 System.out.printf("one pod as JSON: %d bytes, %d%% of it managedFields%n", json.length(),
                         100 * (json.length() - without.length()) / json.length());
-                if (!(args.length > 2 && args[2].equals("operator"))) { // "operator": the operator process only
+                String only = args.length > 2 ? args[2] : ""; // "operator": the operator process only; "caches": no operator
+                if (!only.equals("operator")) {
                     apiServer(cp, pods, repeats);
                     caches(client, pods, repeats);
                 }
-                OperatorProcess.loaded(cp, client, pods, repeats);
+                if (!only.equals("caches")) {
+                    OperatorProcess.loaded(cp, client, pods, repeats);
+                }
             }
         }
     }
@@ -109,6 +112,7 @@ public final class ScaleBenchmark {
     private static void caches(KubernetesClient client, int pods, int repeats) throws Exception {
         Stats plainSync = new Stats("plain fabric8 informer: time to synced");
         Stats hubSync = new Stats("Watchkeeper hub (generic): time to synced");
+        Stats hubPagedSync = new Stats("Watchkeeper hub (generic), first list by pages of 500 from etcd: time to synced");
         Stats typedSync = new Stats("Watchkeeper typed store (insight's): time to synced");
         for (int r = 0; r < repeats; r++) {
             boolean first = r == 0;
@@ -141,6 +145,16 @@ public final class ScaleBenchmark {
             hub = null;
             si = null;
 
+            m = new Measure("Watchkeeper hub (generic), first list by pages", pods);
+            hub = hub(client, false);
+            si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
+            }).get(key);
+            awaitTrue(si::synced);
+            hubPagedSync.add(m.synced());
+            hub.shutdown();
+            hub = null;
+            si = null;
+
             m = new Measure("Watchkeeper typed store (insight's)", pods);
             KubernetesClient operatorLike = new KubernetesClientBuilder().withConfig(client.getConfiguration())
                     .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper())).build();
@@ -156,15 +170,22 @@ public final class ScaleBenchmark {
         }
         plainSync.print("s", 1e-9);
         hubSync.print("s", 1e-9);
+        hubPagedSync.print("s", 1e-9);
         typedSync.print("s", 1e-9);
     }
 
     /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
     static InformerHub hub(KubernetesClient client) {
+        return hub(client, true);
+    }
+
+    /** The same, its first lists read from the watch cache as they arrive (the default) or by pages from etcd. */
+    static InformerHub hub(KubernetesClient client, boolean firstFromWatchCache) {
         KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration())
                 .withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
         return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), 500);
+                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), 500,
+                firstFromWatchCache);
     }
 
     /**

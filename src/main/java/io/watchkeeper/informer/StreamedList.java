@@ -1,0 +1,115 @@
+package io.watchkeeper.informer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectReader;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.api.model.ListMeta;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
+import io.fabric8.kubernetes.client.http.HttpClient;
+import io.fabric8.kubernetes.client.http.HttpRequest;
+import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.kubernetes.client.utils.URLUtils;
+
+/**
+ * The first list of a hub informer: one response from the API server's watch cache ({@code resourceVersion=0}), read as
+ * it arrives. Each item is parsed and handed to the informer's store ({@link Timeline.Source#cache}, which transforms
+ * and compacts it) before the next one is read, so the list never exists whole, neither as bytes nor as parsed
+ * objects, and parsing overlaps the transfer. The list returned holds the cached objects themselves: fabric8's
+ * reflector puts them again (which changes nothing) and learns from them which keys the list had.
+ * <p>
+ * Why not pages, as relists read: Kubernetes serves a paged list (a limit, no resourceVersion) from etcd, one page after
+ * the other, each parsed before the next is asked for; 10,000 pods took twice as long as the watch cache's one
+ * response. fabric8 reads a list whole, as bytes, before parsing it, so one response without this class would hold the
+ * whole list twice over at start. A list at resourceVersion 0 may be a little older than etcd (the watch that follows
+ * from its resourceVersion brings it up to date), which is what client-go's informers accept for their first list too.
+ * A relist must not go back in time, so only a question's first list is read this way (see {@link ListSignals}).
+ */
+final class StreamedList {
+
+    private static final ObjectReader ITEMS = CacheTransform.reader(GenericKubernetesResource.class);
+    private static final ObjectReader LIST_META = ITEMS.forType(ListMeta.class);
+
+    private final HttpClient http;
+    private final URL url;
+    private final long timeoutMillis;
+    private final KubernetesSerialization serialization;
+    private final Executor executor;
+
+    /**
+     * @param collection the collection's URL, with its label and field selectors as query parameters
+     * @param executor   where the response is read (a thread that may block on it for the length of the transfer)
+     */
+    StreamedList(HttpClient http, URL collection, long timeoutMillis, KubernetesSerialization serialization, Executor executor) {
+        this.http = http;
+        this.url = new URLUtils.URLBuilder(collection).addQueryParameter("resourceVersion", "0").build();
+        this.timeoutMillis = timeoutMillis;
+        this.serialization = serialization;
+        this.executor = executor;
+    }
+
+    /** The list; every item is given to {@code into} as it is read, and the list holds what {@code into} returned. */
+    CompletableFuture<GenericKubernetesResourceList> list(UnaryOperator<GenericKubernetesResource> into) {
+        HttpRequest request = http.newHttpRequestBuilder().url(url).timeout(timeoutMillis, TimeUnit.MILLISECONDS).build();
+        return http.sendAsync(request, InputStream.class).thenApplyAsync(response -> read(request, response, into), executor);
+    }
+
+    private GenericKubernetesResourceList read(HttpRequest request, HttpResponse<InputStream> response,
+            UnaryOperator<GenericKubernetesResource> into) {
+        try (InputStream body = response.body()) {
+            if (!response.isSuccessful()) {
+                throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, serialization));
+            }
+            return parse(body, into);
+        } catch (IOException e) {
+            throw KubernetesClientException.launderThrowable(e);
+        }
+    }
+
+    /** Reads a list's JSON from {@code body}, giving each item to {@code into} as soon as it is parsed. */
+    static GenericKubernetesResourceList parse(InputStream body, UnaryOperator<GenericKubernetesResource> into) throws IOException {
+        GenericKubernetesResourceList list = new GenericKubernetesResourceList();
+        List<GenericKubernetesResource> items = new ArrayList<>();
+        try (JsonParser p = ITEMS.createParser(body)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IOException("A list's response is not a JSON object");
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                switch (field) {
+                    case "apiVersion" -> list.setApiVersion(p.getValueAsString());
+                    case "kind" -> list.setKind(p.getValueAsString());
+                    case "metadata" -> list.setMetadata(value == JsonToken.VALUE_NULL ? null : LIST_META.readValue(p));
+                    case "items" -> {
+                        if (value == JsonToken.START_ARRAY) {
+                            while (p.nextToken() != JsonToken.END_ARRAY) {
+                                GenericKubernetesResource item = ITEMS.readValue(p);
+                                items.add(into.apply(item));
+                            }
+                        } else if (value != JsonToken.VALUE_NULL) {
+                            throw new IOException("A list's items are not a JSON array");
+                        }
+                    }
+                    default -> p.skipChildren();
+                }
+            }
+        }
+        list.setItems(items);
+        return list;
+    }
+}

@@ -1,0 +1,129 @@
+package io.watchkeeper.informer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.watchkeeper.insight.InsightScope;
+import io.watchkeeper.testing.AuditLog;
+import io.watchkeeper.testing.TestCluster;
+import io.watchkeeper.testing.Watches;
+
+/**
+ * A hub informer's first list on the real API server: one response from the watch cache ({@code resourceVersion=0}),
+ * with the question's selectors, read into the cache as it arrives, and the same answer as a consistent list; the watch
+ * then follows from its resourceVersion. With the setting off, the same question lists by pages, as relists do.
+ */
+class StreamedFirstListTest {
+
+    private static final String NS = "streamed-first-list";
+    private static final String PODS = "/api/v1/namespaces/" + NS + "/pods";
+    /** Pages this small would take several requests for the question's pods. */
+    private static final long PAGE = 5;
+    private static final int WEB = 20;
+
+    private static KubernetesClient admin;
+
+    @BeforeAll
+    static void createPods() {
+        admin = TestCluster.admin();
+        TestCluster.namespace(NS);
+        for (int i = 0; i < WEB; i++) {
+            admin.resource(Watches.pod(NS, "web-" + i, Map.of("app", "web"))).create();
+        }
+        for (int i = 0; i < 5; i++) {
+            admin.resource(Watches.pod(NS, "db-" + i, Map.of("app", "db"))).create();
+        }
+    }
+
+    @AfterAll
+    static void deleteNamespace() {
+        admin.namespaces().withName(NS).delete();
+    }
+
+    @Test
+    void shouldReadTheFirstListFromTheWatchCacheInOneResponseThenWatchFromIt() throws Exception {
+        InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=web"), FieldSelectors.parse("metadata.name!=web-0"));
+        InformerHub hub = hub(true);
+        try {
+            SharedInformer si = hub.assign("streamed", Map.of(key, InsightScope.PODS), (c, k) -> {
+            }).get(key);
+            await().atMost(Duration.ofSeconds(60)).until(si::synced);
+
+            // the same answer as a consistent list of the same question, managedFields dropped
+            assertThat(versions(si.timeline().values().toList())).isEqualTo(versions(admin.pods().inNamespace(NS)
+                    .withLabel("app", "web").withoutField("metadata.name", "web-0").list().getItems()));
+            assertThat(si.size()).isEqualTo(WEB - 1);
+            assertThat(si.timeline().values()).allSatisfy(p -> assertThat(p.getMetadata().getManagedFields()).isNullOrEmpty());
+            // one request, with the question's selectors, served from the watch cache (resourceVersion=0: no limit, no pages)
+            List<JsonNode> lists = AuditLog.entries(AuditLog.listOf(PODS, "labelSelector=app=web").and(AuditLog.stage("ResponseComplete")));
+            assertThat(lists).singleElement().satisfies(e -> assertThat(uri(e)).contains("resourceVersion=0")
+                    .contains("fieldSelector=metadata.name!=web-0").doesNotContain("limit=").doesNotContain("continue="));
+
+            // the watch from the list's resourceVersion follows what changes
+            admin.resource(Watches.pod(NS, "web-" + WEB, Map.of("app", "web"))).create();
+            admin.pods().inNamespace(NS).withName("web-1").delete();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(versions(si.timeline().values().toList()))
+                    .isEqualTo(versions(admin.pods().inNamespace(NS).withLabel("app", "web").withoutField("metadata.name", "web-0").list()
+                            .getItems())));
+        } finally {
+            hub.shutdown();
+        }
+    }
+
+    @Test
+    void shouldListByPagesWhenTheFirstListIsNotToBeReadFromTheWatchCache() throws Exception {
+        InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=db"), FieldSelectors.FieldSelector.EVERYTHING);
+        InformerHub hub = hub(false);
+        try {
+            SharedInformer si = hub.assign("paged", Map.of(key, InsightScope.PODS), (c, k) -> {
+            }).get(key);
+            await().atMost(Duration.ofSeconds(60)).until(si::synced);
+
+            assertThat(versions(si.timeline().values().toList())).isEqualTo(versions(admin.pods().inNamespace(NS).withLabel("app", "db").list()
+                    .getItems()));
+            List<JsonNode> lists = AuditLog.entries(AuditLog.listOf(PODS, "labelSelector=app=db").and(AuditLog.stage("ResponseComplete")));
+            assertThat(lists).as("5 pods by pages of 5: a page, and a further one that finds the end").isNotEmpty()
+                    .allSatisfy(e -> assertThat(uri(e)).contains("limit=" + PAGE).doesNotContain("resourceVersion=0"));
+        } finally {
+            hub.shutdown();
+        }
+    }
+
+    /** A hub as the operator runs it (its client is the operator's user, whose requests the API server audits). */
+    private static InformerHub hub(boolean firstListFromWatchCache) {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(TestCluster.controlPlane().url())
+                .withOauthToken(TestCluster.OPERATOR.token()).withTrustCerts(true).build();
+        KubernetesClient own = new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
+        return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1),
+                Duration.ofSeconds(5), new RequestCounter(), new Timeline.Budget(1 << 20, Duration.ofMinutes(2)), PAGE,
+                firstListFromWatchCache);
+    }
+
+    private static Map<String, String> versions(List<? extends HasMetadata> objects) {
+        return objects.stream().collect(Collectors.toMap(o -> o.getMetadata().getName(), o -> o.getMetadata().getResourceVersion(),
+                (a, b) -> a, TreeMap::new));
+    }
+
+    private static String uri(JsonNode auditEntry) {
+        return java.net.URLDecoder.decode(auditEntry.path("requestURI").asText(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+}

@@ -53,9 +53,9 @@ public interface WatchkeeperConfig {
         Duration retryMax();
 
         /**
-         * Objects per page of an informer's list (the hub's and the insight controllers'): a list of 10,000 pods then
-         * never holds more than one page's objects at once besides the cache, so the heap does not grow by the whole
-         * list at start and at every relist. 0 lists everything in one response.
+         * Objects per page of an informer's list (the hub's relists, and every list of the insight controllers'): a list
+         * of 10,000 pods then never holds more than one page's objects at once besides the cache, so the heap does not
+         * grow by the whole list. 0 lists everything in one response.
          */
         @WithDefault("500")
         long listPageSize();
@@ -65,7 +65,7 @@ public interface WatchkeeperConfig {
          * server's watch cache, each object parsed and cached as it arrives: as fast as the API server can send it, with
          * no more heap than pages. The list may be a moment older than etcd; the watch from its resourceVersion brings it
          * up to date. Relists (after a watch expired) read pages from etcd, so that a view never goes back in time.
-         * Applies to the hub's informers; the insight controllers' informers read pages.
+         * Applies to the hub's informers (ResourceWatches); the insight controllers' informers, which JOSDK runs, read pages.
          */
         @WithDefault("true")
         boolean firstListFromWatchCache();

@@ -17,7 +17,9 @@ import io.fabric8.kubernetes.client.informers.impl.ListerWatcher;
  * list begins and when it is complete. fabric8's reflector asks for a LIST (then, page by page, its continuations), puts
  * every item into the store, removes what the list no longer holds, and only then asks for a WATCH from the list's
  * resourceVersion; a watch that drops resumes inside the watch manager, without coming back here. So "a WATCH asked for
- * while a list is in progress" is exactly "the list is complete".
+ * while a list is in progress" is exactly "the list is complete". A question's first list may be read another way
+ * ({@link StreamedList}: in one response from the watch cache, into the store as it arrives); the reflector sees a
+ * list like any other.
  */
 final class ListSignals implements ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> {
 

@@ -113,6 +113,10 @@ public final class ScaleBenchmark {
         Stats plainSync = new Stats("plain fabric8 informer: time to synced");
         Stats hubSync = new Stats("Watchkeeper hub (generic): time to synced");
         Stats hubPagedSync = new Stats("Watchkeeper hub (generic), first list by pages of 500 from etcd: time to synced");
+        Stats plainPeak = new Stats("plain fabric8 informer: old generation peak during sync, above the heap before");
+        Stats hubPeak = new Stats("Watchkeeper hub (generic): old generation peak during sync, above the heap before");
+        Stats hubPagedPeak = new Stats("Watchkeeper hub (generic), first list by pages: old generation peak during sync, above the heap before");
+        Stats typedPeak = new Stats("Watchkeeper typed store (insight's): old generation peak during sync, above the heap before");
         Stats typedSync = new Stats("Watchkeeper typed store (insight's): time to synced");
         for (int r = 0; r < repeats; r++) {
             boolean first = r == 0;
@@ -121,6 +125,7 @@ public final class ScaleBenchmark {
             SharedIndexInformer<Pod> plain = client.pods().inAnyNamespace().runnableInformer(0);
             plain.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
             plainSync.add(m.synced());
+            plainPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(plain.getStore().list().size(), null);
                 plainReads(plain, pods);
@@ -136,6 +141,7 @@ public final class ScaleBenchmark {
             }).get(key);
             awaitTrue(si::synced);
             hubSync.add(m.synced());
+            hubPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(si.size(), si.timeline());
                 hubReads(si, pods);
@@ -151,6 +157,7 @@ public final class ScaleBenchmark {
             }).get(key);
             awaitTrue(si::synced);
             hubPagedSync.add(m.synced());
+            hubPagedPeak.add(m.oldGenerationPeak());
             hub.shutdown();
             hub = null;
             si = null;
@@ -161,6 +168,7 @@ public final class ScaleBenchmark {
             SharedIndexInformer<Pod> typed = operatorLike.pods().inAnyNamespace().withLimit(500L).runnableInformer(0); // pages, as the operator lists
             Timeline timeline = typedCache(typed);
             typedSync.add(m.synced());
+            typedPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(timeline.size(), timeline);
                 System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, m.poolBefore, 12));
@@ -172,6 +180,10 @@ public final class ScaleBenchmark {
         hubSync.print("s", 1e-9);
         hubPagedSync.print("s", 1e-9);
         typedSync.print("s", 1e-9);
+        plainPeak.print("MB", 1e-6);
+        hubPeak.print("MB", 1e-6);
+        hubPagedPeak.print("MB", 1e-6);
+        typedPeak.print("MB", 1e-6);
     }
 
     /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
@@ -285,11 +297,26 @@ public final class ScaleBenchmark {
             this.heapBefore = usedHeap();
             this.rssBefore = rss();
             this.poolBefore = CacheFootprint.poolBaseline();
+            java.lang.management.ManagementFactory.getMemoryPoolMXBeans().forEach(java.lang.management.MemoryPoolMXBean::resetPeakUsage);
             this.start = System.nanoTime();
         }
 
         long synced() {
             return System.nanoTime() - start;
+        }
+
+        /**
+         * The most the old generation held since this measure began, above what it held after the GC before: what a
+         * sync kept alive long enough to be promoted (a list held whole, its bytes, the cache), not its short-lived parsing.
+         */
+        long oldGenerationPeak() {
+            long peak = 0;
+            for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getName().contains("Old")) {
+                    peak += pool.getPeakUsage().getUsed();
+                }
+            }
+            return peak - heapBefore;
         }
 
         void heap(int items, Timeline exact) throws InterruptedException {

@@ -75,7 +75,7 @@ public final class ScaleBenchmark {
                 String only = args.length > 2 ? args[2] : ""; // "operator": the operator process only; "caches": no operator
                 if (!only.equals("operator")) {
                     apiServer(cp, pods, repeats);
-                    caches(client, pods, repeats);
+                    caches(cp, client, pods, repeats);
                 }
                 if (!only.equals("caches")) {
                     OperatorProcess.loaded(cp, client, pods, repeats);
@@ -97,6 +97,7 @@ public final class ScaleBenchmark {
         System.out.printf("LIST of %d pods: %.1f MB of JSON, %.0f bytes per pod%n", pods, bytes[0] / 1e6, (double) bytes[0] / pods);
         watchCache.print("s", 1e-9);
         etcd.print("s", 1e-9);
+        clientSide(http, cp, repeats);
         Stats labelWatchCache = new Stats("API server: label LIST of " + RealisticPods.PODS_PER_REPLICASET + " pods, watch cache");
         Stats labelEtcd = new Stats("API server: label LIST of " + RealisticPods.PODS_PER_REPLICASET + " pods, etcd");
         int sets = Math.max(1, pods / RealisticPods.PODS_PER_REPLICASET);
@@ -109,7 +110,15 @@ public final class ScaleBenchmark {
         labelEtcd.print("ms", 1e-6);
     }
 
-    private static void caches(KubernetesClient client, int pods, int repeats) throws Exception {
+    private static void caches(ControlPlane cp, KubernetesClient client, int pods, int repeats) throws Exception {
+        // each sync is also read against a full LIST from the watch cache taken just before it: the API server's own
+        // time moves by 2x from one LIST to the next, so the ratio is taken pair by pair, and its median printed
+        HttpClient http = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
+        ThrowingRunnable rawList = () -> get(http, cp, "/api/v1/pods?resourceVersion=0");
+        Stats plainRatio = new Stats("plain fabric8 informer: time to synced over the full LIST from the watch cache just before");
+        Stats hubRatio = new Stats("Watchkeeper hub (generic): time to synced over the full LIST from the watch cache just before");
+        Stats hubPagedRatio = new Stats("Watchkeeper hub (generic), first list by pages: time to synced over the full LIST from the watch cache just before");
+        Stats typedRatio = new Stats("Watchkeeper typed store (insight's): time to synced over the full LIST from the watch cache just before");
         Stats plainSync = new Stats("plain fabric8 informer: time to synced");
         Stats hubSync = new Stats("Watchkeeper hub (generic): time to synced");
         Stats hubPagedSync = new Stats("Watchkeeper hub (generic), first list by pages of 500 from etcd: time to synced");
@@ -121,10 +130,13 @@ public final class ScaleBenchmark {
         for (int r = 0; r < repeats; r++) {
             boolean first = r == 0;
 
+            long raw = time(rawList);
             Measure m = new Measure("plain fabric8 informer", pods);
             SharedIndexInformer<Pod> plain = client.pods().inAnyNamespace().runnableInformer(0);
             plain.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
-            plainSync.add(m.synced());
+            long plainSyncTime = m.synced();
+            plainSync.add(plainSyncTime);
+            plainRatio.add(plainSyncTime * 1000 / raw);
             plainPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(plain.getStore().list().size(), null);
@@ -134,13 +146,16 @@ public final class ScaleBenchmark {
             plain.stop();
             plain = null;
 
+            InformerHub hub = hub(client); // its client made before the clock starts, as the operator's is
+            raw = time(rawList);
             m = new Measure("Watchkeeper hub (generic)", pods);
-            InformerHub hub = hub(client);
             InformerKey key = InformerKey.of(InsightScope.PODS, null, Selector.EVERYTHING, FieldSelector.EVERYTHING);
             SharedInformer si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
             }).get(key);
             awaitTrue(si::synced);
-            hubSync.add(m.synced());
+            long hubSyncTime = m.synced();
+            hubSync.add(hubSyncTime);
+            hubRatio.add(hubSyncTime * 1000 / raw);
             hubPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(si.size(), si.timeline());
@@ -151,23 +166,29 @@ public final class ScaleBenchmark {
             hub = null;
             si = null;
 
-            m = new Measure("Watchkeeper hub (generic), first list by pages", pods);
             hub = hub(client, false);
+            raw = time(rawList);
+            m = new Measure("Watchkeeper hub (generic), first list by pages", pods);
             si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
             }).get(key);
             awaitTrue(si::synced);
-            hubPagedSync.add(m.synced());
+            long hubPagedSyncTime = m.synced();
+            hubPagedSync.add(hubPagedSyncTime);
+            hubPagedRatio.add(hubPagedSyncTime * 1000 / raw);
             hubPagedPeak.add(m.oldGenerationPeak());
             hub.shutdown();
             hub = null;
             si = null;
 
-            m = new Measure("Watchkeeper typed store (insight's)", pods);
             KubernetesClient operatorLike = new KubernetesClientBuilder().withConfig(client.getConfiguration())
                     .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper())).build();
             SharedIndexInformer<Pod> typed = operatorLike.pods().inAnyNamespace().withLimit(500L).runnableInformer(0); // pages, as the operator lists
+            raw = time(rawList);
+            m = new Measure("Watchkeeper typed store (insight's)", pods);
             Timeline timeline = typedCache(typed);
-            typedSync.add(m.synced());
+            long typedSyncTime = m.synced();
+            typedSync.add(typedSyncTime);
+            typedRatio.add(typedSyncTime * 1000 / raw);
             typedPeak.add(m.oldGenerationPeak());
             if (first) {
                 m.heap(timeline.size(), timeline);
@@ -184,6 +205,10 @@ public final class ScaleBenchmark {
         hubPeak.print("MB", 1e-6);
         hubPagedPeak.print("MB", 1e-6);
         typedPeak.print("MB", 1e-6);
+        plainRatio.print("x", 1e-3);
+        hubRatio.print("x", 1e-3);
+        hubPagedRatio.print("x", 1e-3);
+        typedRatio.print("x", 1e-3);
     }
 
     /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
@@ -340,6 +365,37 @@ public final class ScaleBenchmark {
 
     interface ThrowingRunnable {
         void run() throws Exception;
+    }
+
+    /**
+     * Where a streamed first list's time goes on the client's side, without the API server: the bytes of one full
+     * LIST from the watch cache, read from memory by {@link StreamedList} into nothing (parsing alone), and into a
+     * fresh hub store (parsing, then the cache's transform, compaction, indexes and the garbage collections that copy
+     * what it keeps), each after a full GC.
+     */
+    private static void clientSide(HttpClient http, ControlPlane cp, int repeats) throws Exception {
+        byte[] body = http.send(HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0"))
+                .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
+        Stats parse = new Stats("client side of a streamed list, from memory: parsing alone");
+        Stats cache = new Stats("client side of a streamed list, from memory: parsing and caching (the hub's store)");
+        for (int r = 0; r <= repeats; r++) { // a first round to warm the JIT up, not counted
+            usedHeap();
+            long t = time(() -> StreamedList.parse(new java.io.ByteArrayInputStream(body), o -> o));
+            Timeline timeline = new Timeline(new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), Clock.systemUTC(), (type, p, c) -> {
+            });
+            Timeline.Source<io.fabric8.kubernetes.api.model.GenericKubernetesResource> source = timeline.newSource(o -> CacheTransform.apply(o,
+                    false));
+            timeline.attach(source);
+            source.beginList();
+            usedHeap();
+            long u = time(() -> StreamedList.parse(new java.io.ByteArrayInputStream(body), source::cache));
+            if (r > 0) {
+                parse.add(t);
+                cache.add(u);
+            }
+        }
+        parse.print("ms", 1e-6);
+        cache.print("ms", 1e-6);
     }
 
     static long get(HttpClient http, ControlPlane cp, String path) throws Exception {

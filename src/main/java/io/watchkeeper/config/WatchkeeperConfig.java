@@ -61,11 +61,13 @@ public interface WatchkeeperConfig {
         long listPageSize();
 
         /**
-         * Whether a question's first list (at start, or when a watch first asks it) is read in one response from the API
-         * server's watch cache, each object parsed and cached as it arrives: as fast as the API server can send it, with
-         * no more heap than pages. The list may be a moment older than etcd; the watch from its resourceVersion brings it
-         * up to date. Relists (after a watch expired) read pages from etcd, so that a view never goes back in time.
-         * Applies to the hub's informers (ResourceWatches); the insight controllers' informers, which JOSDK runs, read pages.
+         * Whether the first list of a resource new to the hub (nothing of it published yet, by any question) is read in
+         * one response from the API server's watch cache, each object parsed and cached as it arrives: sooner than pages,
+         * with no more heap than pages. The list may be a moment older than etcd; the watch from its resourceVersion
+         * brings it up to date. Every other list (a retry, a relist after a watch expired, a restarted informer, a
+         * containing question that will serve one already published) reads etcd, by pages, so that a view never goes
+         * back in time. Applies to the hub's informers (ResourceWatches, ClusterResourceWatches); the insight
+         * controllers' informers, which JOSDK runs, read pages.
          */
         @WithDefault("true")
         boolean firstListFromWatchCache();

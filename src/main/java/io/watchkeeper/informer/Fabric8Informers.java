@@ -48,7 +48,7 @@ final class Fabric8Informers implements InformerStarter {
 
     @Override
     @SuppressWarnings("unchecked")
-    public InformerBackend create(SharedInformer si, Failures failures) {
+    public InformerBackend create(SharedInformer si, boolean fresh, Failures failures) {
         InformerKey key = si.key();
         ApiResource r = si.resource();
         ResourceDefinitionContext ctx = new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version())
@@ -77,7 +77,7 @@ final class Fabric8Informers implements InformerStarter {
         Timeline.Source<GenericKubernetesResource> source = si.timeline().newSource(o -> CacheTransform.apply(o, secrets));
         Object paged = pageSize > 0 ? f.withLimit(pageSize) : f; // the same operation, listing by pages
         var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source,
-                firstFromWatchCache ? streamed((OperationSupport) f)::list : null);
+                firstFromWatchCache && fresh ? streamed((OperationSupport) f, r)::list : null);
         DefaultSharedIndexInformer<GenericKubernetesResource, GenericKubernetesResourceList> informer = new DefaultSharedIndexInformer<>(
                 GenericKubernetesResource.class, listerWatcher, 0, executor);
         informer.itemStore(source);
@@ -87,7 +87,7 @@ final class Fabric8Informers implements InformerStarter {
     }
 
     /** The first list of {@code op}'s question (its namespace and selectors), read from the watch cache as it arrives. */
-    private StreamedList streamed(OperationSupport op) {
+    private StreamedList streamed(OperationSupport op, ApiResource r) {
         try {
             URLUtils.URLBuilder url = new URLUtils.URLBuilder(op.getNamespacedUrl());
             String labels = op.getOperationContext().getLabelQueryParam();
@@ -98,8 +98,8 @@ final class Fabric8Informers implements InformerStarter {
             if (fields != null) {
                 url.addQueryParameter("fieldSelector", fields);
             }
-            return new StreamedList(client.adapt(BaseClient.class).getHttpClient(), url.build(), client.getConfiguration().getRequestTimeout(),
-                    client.getKubernetesSerialization(), executor);
+            return new StreamedList(client.adapt(BaseClient.class).getHttpClient(), url.build(), r.groupVersion(), r.kind(),
+                    client.getConfiguration().getRequestTimeout(), client.getKubernetesSerialization(), executor);
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("No URL for the list of " + op.getOperationContext().getPlural(), e);
         }

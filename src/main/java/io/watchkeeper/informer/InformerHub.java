@@ -276,7 +276,7 @@ public class InformerHub {
             derive(si, container.get());
             return;
         }
-        InformerBackend b = starter.create(si, (backend, afterStart, t) -> supervisor.onException(si, backend, afterStart, t));
+        InformerBackend b = starter.create(si, fresh(si), (backend, afterStart, t) -> supervisor.onException(si, backend, afterStart, t));
         si.attach(b, null);
         LOG.infof("Starting informer %s", si.key());
         b.start().whenComplete((v, t) -> {
@@ -286,6 +286,17 @@ public class InformerHub {
             }
             soon.execute(this::sample);
         });
+    }
+
+    /**
+     * Whether nothing of {@code si}'s resource has been published: neither by {@code si} (a restart after a failure, a
+     * question whose container went) nor by another question on the same resource (one that this informer's cache
+     * will serve once it has synced). Only then may its first list be a moment older than etcd.
+     */
+    private boolean fresh(SharedInformer si) {
+        ApiResource r = si.resource();
+        return informers.values().stream().noneMatch(o -> o.timeline().published() && o.resource().group().equals(r.group())
+                && o.resource().resource().equals(r.resource()));
     }
 
     /**

@@ -9,5 +9,10 @@ interface InformerStarter {
         boolean onException(InformerBackend backend, boolean afterStart, Throwable t);
     }
 
-    InformerBackend create(SharedInformer informer, Failures failures);
+    /**
+     * @param fresh nothing of the informer's resource has been published in the hub (by it, or by another question on
+     *              the same resource): its first list may come from the watch cache, which may be a moment older than
+     *              etcd, without any reader seeing a view go back in time
+     */
+    InformerBackend create(SharedInformer informer, boolean fresh, Failures failures);
 }

@@ -1,6 +1,7 @@
 package io.watchkeeper.informer;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -26,6 +27,7 @@ final class ListSignals implements ListerWatcher<GenericKubernetesResource, Gene
     private final ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate;
     private final Timeline.Source<GenericKubernetesResource> source;
     private final Function<UnaryOperator<GenericKubernetesResource>, CompletableFuture<GenericKubernetesResourceList>> first;
+    private final AtomicBoolean firstUnused;
 
     /**
      * @param first how the question's first list is read, if not as its relists are ({@code null}): given where each
@@ -36,19 +38,23 @@ final class ListSignals implements ListerWatcher<GenericKubernetesResource, Gene
         this.delegate = delegate;
         this.source = source;
         this.first = first;
+        this.firstUnused = new AtomicBoolean(first != null);
     }
 
     /**
-     * A list; the question's first (nothing published yet, by this informer or one before it for the same question) is
-     * read by {@link #first} when there is one, streamed from the watch cache into the store.
+     * A list. The first one is read by {@link #first} when there is one (streamed from the watch cache into the store),
+     * once: a retry after it failed, and every relist, go to the paged lister, without a resourceVersion, so that they
+     * are consistent reads (fabric8 asks a new reflector's first list without a limit for resourceVersion 0, a watch
+     * cache's possibly older state, which a relist of a view that was published must not show).
      */
     @Override
     public CompletableFuture<GenericKubernetesResourceList> submitList(ListOptions options) {
         if (options.getContinue() == null || options.getContinue().isEmpty()) {
             source.beginList();
-            if (first != null && !source.timeline().published()) {
+            if (firstUnused.getAndSet(false) && !source.timeline().published()) {
                 return first.apply(source::cache);
             }
+            options.setResourceVersion(null);
         }
         return delegate.submitList(options);
     }

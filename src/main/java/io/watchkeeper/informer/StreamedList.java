@@ -37,7 +37,8 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
  * response. fabric8 reads a list whole, as bytes, before parsing it, so one response without this class would hold the
  * whole list twice over at start. A list at resourceVersion 0 may be a little older than etcd (the watch that follows
  * from its resourceVersion brings it up to date), which is what client-go's informers accept for their first list too.
- * A relist must not go back in time, so only a question's first list is read this way (see {@link ListSignals}).
+ * A relist must not go back in time, so only the first list of a resource new to the hub is read this way, and only
+ * once (see {@link ListSignals} and {@code InformerHub#fresh}): a failed attempt is retried by pages.
  */
 final class StreamedList {
 
@@ -46,17 +47,24 @@ final class StreamedList {
 
     private final HttpClient http;
     private final URL url;
+    private final String apiVersion;
+    private final String kind;
     private final long timeoutMillis;
     private final KubernetesSerialization serialization;
     private final Executor executor;
 
     /**
      * @param collection the collection's URL, with its label and field selectors as query parameters
+     * @param apiVersion the items' apiVersion and {@code kind}, which the API server leaves out of a list's items (as
+     *                   fabric8's lists do, they are put back)
      * @param executor   where the response is read (a thread that may block on it for the length of the transfer)
      */
-    StreamedList(HttpClient http, URL collection, long timeoutMillis, KubernetesSerialization serialization, Executor executor) {
+    StreamedList(HttpClient http, URL collection, String apiVersion, String kind, long timeoutMillis, KubernetesSerialization serialization,
+            Executor executor) {
         this.http = http;
         this.url = new URLUtils.URLBuilder(collection).addQueryParameter("resourceVersion", "0").build();
+        this.apiVersion = apiVersion;
+        this.kind = kind;
         this.timeoutMillis = timeoutMillis;
         this.serialization = serialization;
         this.executor = executor;
@@ -74,10 +82,21 @@ final class StreamedList {
             if (!response.isSuccessful()) {
                 throw OperationSupport.requestFailure(request, OperationSupport.createStatus(response, serialization));
             }
-            return parse(body, into);
+            return parse(body, item -> into.apply(typed(item)));
         } catch (IOException e) {
             throw KubernetesClientException.launderThrowable(e);
         }
+    }
+
+    /** The item with the list's apiVersion and kind, where it has none (as in a list of a built-in type). */
+    private GenericKubernetesResource typed(GenericKubernetesResource item) {
+        if (item.getApiVersion() == null) {
+            item.setApiVersion(apiVersion);
+        }
+        if (item.getKind() == null) {
+            item.setKind(kind);
+        }
+        return item;
     }
 
     /** Reads a list's JSON from {@code body}, giving each item to {@code into} as soon as it is parsed. */

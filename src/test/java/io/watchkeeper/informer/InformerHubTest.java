@@ -30,9 +30,12 @@ class InformerHubTest {
 
     private final List<Delayed> later = new ArrayList<>();
     private final List<FakeBackend> started = new ArrayList<>();
-    private final InformerHub hub = new InformerHub((si, failures) -> {
+    /** For each backend started, whether nothing of its resource had been published (its first list may be cached). */
+    private final List<Boolean> fresh = new ArrayList<>();
+    private final InformerHub hub = new InformerHub((si, isFresh, failures) -> {
         FakeBackend b = new FakeBackend(si.timeline().newSource(UnaryOperator.identity()), failures);
         started.add(b);
+        fresh.add(isFresh);
         return b;
     }, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(4), FakeInformers.budget(10),
             (delay, task) -> later.add(new Delayed(delay, task)), Runnable::run);
@@ -68,6 +71,7 @@ class InformerHubTest {
         assertThat(seen).containsExactly("epoch ended");
         assertThat(si.state()).isEqualTo(InformerState.SYNCED);
         assertThat(si.timeline().read().orElseThrow().items()).hasSize(2);
+        assertThat(fresh).as("the restart of a published question lists consistently, not from the watch cache").containsExactly(true, false);
 
         // and a write of the first backend, stopped but not quite gone, changes nothing
         first.source.put("shop/zombie", cm("zombie", "99"));
@@ -264,6 +268,8 @@ class InformerHubTest {
 
         assertThat(own.stopped).isTrue();
         assertThat(started).hasSize(2);
+        assertThat(fresh).as("the containing question's list feeds a published one: consistent, not from the watch cache")
+                .containsExactly(true, false);
         assertThat(seen).containsExactly("epoch ended");
         assertThat(narrow.state()).isEqualTo(InformerState.SYNCED);
         assertThat(narrow.timeline().read().orElseThrow().items()).extracting(o -> o.getMetadata().getName()).containsExactlyInAnyOrder("a", "b", "c");

@@ -111,22 +111,12 @@ public final class ScaleBenchmark {
     }
 
     private static void caches(ControlPlane cp, KubernetesClient client, int pods, int repeats) throws Exception {
-        // each sync is also read against a full LIST from the watch cache taken just before it: the API server's own
-        // time moves by 2x from one LIST to the next, so the ratio is taken pair by pair, and its median printed
         HttpClient http = HttpClient.newBuilder().sslContext(ControlPlane.trustAll()).build();
         ThrowingRunnable rawList = () -> get(http, cp, "/api/v1/pods?resourceVersion=0");
-        Stats plainRatio = new Stats("plain fabric8 informer: time to synced over the full LIST from the watch cache just before");
-        Stats hubRatio = new Stats("Watchkeeper hub (generic): time to synced over the full LIST from the watch cache just before");
-        Stats hubPagedRatio = new Stats("Watchkeeper hub (generic), first list by pages: time to synced over the full LIST from the watch cache just before");
-        Stats typedRatio = new Stats("Watchkeeper typed store (insight's): time to synced over the full LIST from the watch cache just before");
-        Stats plainSync = new Stats("plain fabric8 informer: time to synced");
-        Stats hubSync = new Stats("Watchkeeper hub (generic): time to synced");
-        Stats hubPagedSync = new Stats("Watchkeeper hub (generic), first list by pages of 500 from etcd: time to synced");
-        Stats plainPeak = new Stats("plain fabric8 informer: old generation peak during sync, above the heap before");
-        Stats hubPeak = new Stats("Watchkeeper hub (generic): old generation peak during sync, above the heap before");
-        Stats hubPagedPeak = new Stats("Watchkeeper hub (generic), first list by pages: old generation peak during sync, above the heap before");
-        Stats typedPeak = new Stats("Watchkeeper typed store (insight's): old generation peak during sync, above the heap before");
-        Stats typedSync = new Stats("Watchkeeper typed store (insight's): time to synced");
+        Syncs plainSyncs = new Syncs("plain fabric8 informer");
+        Syncs hubSyncs = new Syncs("Watchkeeper hub (generic)");
+        Syncs hubPagedSyncs = new Syncs("Watchkeeper hub (generic), first list by pages of 500 from etcd");
+        Syncs typedSyncs = new Syncs("Watchkeeper typed store (insight's)");
         for (int r = 0; r < repeats; r++) {
             boolean first = r == 0;
 
@@ -134,10 +124,7 @@ public final class ScaleBenchmark {
             Measure m = new Measure("plain fabric8 informer", pods);
             SharedIndexInformer<Pod> plain = client.pods().inAnyNamespace().runnableInformer(0);
             plain.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
-            long plainSyncTime = m.synced();
-            plainSync.add(plainSyncTime);
-            plainRatio.add(plainSyncTime * 1000 / raw);
-            plainPeak.add(m.oldGenerationPeak());
+            plainSyncs.add(m, raw);
             if (first) {
                 m.heap(plain.getStore().list().size(), null);
                 plainReads(plain, pods);
@@ -153,10 +140,7 @@ public final class ScaleBenchmark {
             SharedInformer si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
             }).get(key);
             awaitTrue(si::synced);
-            long hubSyncTime = m.synced();
-            hubSync.add(hubSyncTime);
-            hubRatio.add(hubSyncTime * 1000 / raw);
-            hubPeak.add(m.oldGenerationPeak());
+            hubSyncs.add(m, raw);
             if (first) {
                 m.heap(si.size(), si.timeline());
                 hubReads(si, pods);
@@ -172,10 +156,7 @@ public final class ScaleBenchmark {
             si = hub.assign("bench", Map.of(key, InsightScope.PODS), (c, k) -> {
             }).get(key);
             awaitTrue(si::synced);
-            long hubPagedSyncTime = m.synced();
-            hubPagedSync.add(hubPagedSyncTime);
-            hubPagedRatio.add(hubPagedSyncTime * 1000 / raw);
-            hubPagedPeak.add(m.oldGenerationPeak());
+            hubPagedSyncs.add(m, raw);
             hub.shutdown();
             hub = null;
             si = null;
@@ -186,10 +167,7 @@ public final class ScaleBenchmark {
             raw = time(rawList);
             m = new Measure("Watchkeeper typed store (insight's)", pods);
             Timeline timeline = typedCache(typed);
-            long typedSyncTime = m.synced();
-            typedSync.add(typedSyncTime);
-            typedRatio.add(typedSyncTime * 1000 / raw);
-            typedPeak.add(m.oldGenerationPeak());
+            typedSyncs.add(m, raw);
             if (first) {
                 m.heap(timeline.size(), timeline);
                 System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, m.poolBefore, 12));
@@ -197,18 +175,9 @@ public final class ScaleBenchmark {
             typed.stop();
             operatorLike.close();
         }
-        plainSync.print("s", 1e-9);
-        hubSync.print("s", 1e-9);
-        hubPagedSync.print("s", 1e-9);
-        typedSync.print("s", 1e-9);
-        plainPeak.print("MB", 1e-6);
-        hubPeak.print("MB", 1e-6);
-        hubPagedPeak.print("MB", 1e-6);
-        typedPeak.print("MB", 1e-6);
-        plainRatio.print("x", 1e-3);
-        hubRatio.print("x", 1e-3);
-        hubPagedRatio.print("x", 1e-3);
-        typedRatio.print("x", 1e-3);
+        for (Syncs syncs : List.of(plainSyncs, hubSyncs, hubPagedSyncs, typedSyncs)) {
+            syncs.print();
+        }
     }
 
     /** A hub of informers with a client like {@code client}, as the operator runs it (defaults of its configuration). */
@@ -305,6 +274,37 @@ public final class ScaleBenchmark {
         }
         Collections.sort(rounds);
         return String.format("%.3f (%.3f-%.3f)", rounds.get(rounds.size() / 2), rounds.get(0), rounds.get(rounds.size() - 1));
+    }
+
+    /**
+     * One cache's syncs: the time to synced; the same over a full LIST from the watch cache taken just before it (the
+     * API server's own time moves by 2x from one LIST to the next, so the ratio is taken pair by pair); and the old
+     * generation's peak during the sync.
+     */
+    private static final class Syncs {
+        private final Stats time;
+        private final Stats ratio;
+        private final Stats peak;
+
+        Syncs(String what) {
+            time = new Stats(what + ": time to synced");
+            ratio = new Stats(what + ": time to synced over the full LIST from the watch cache just before");
+            peak = new Stats(what + ": old generation peak during sync, above the heap before");
+        }
+
+        /** @param rawList how long the full LIST just before took, in ns */
+        void add(Measure m, long rawList) {
+            long t = m.synced();
+            time.add(t);
+            ratio.add(t * 1000 / rawList);
+            peak.add(m.oldGenerationPeak());
+        }
+
+        void print() {
+            time.print("s", 1e-9);
+            ratio.print("x", 1e-3);
+            peak.print("MB", 1e-6);
+        }
     }
 
     /** Heap and RSS before a cache fills, and the time it takes. */

@@ -52,17 +52,20 @@ public final class CacheTransform {
      * send them (status patches and Events are built, not read back). Nothing in the operator reads managed fields.
      */
     public static KubernetesSerialization serialization(ObjectMapper base) {
-        ObjectMapper mapper = base.copy();
-        mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
-        return new KubernetesSerialization(mapper, true);
+        return serializationOver(base.copy());
     }
 
     /** A reader of one object of {@code type} as {@link #serialization()} parses it: for lists read item by item. */
     static ObjectReader reader(Class<?> type) {
         ObjectMapper mapper = new ObjectMapper();
-        mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
-        new KubernetesSerialization(mapper, true); // configures the mapper as a client's
+        serializationOver(mapper); // configures the mapper as a client's
         return mapper.readerFor(type);
+    }
+
+    /** A client's serialization over {@code mapper}, which it configures: without managedFields. */
+    private static KubernetesSerialization serializationOver(ObjectMapper mapper) {
+        mapper.addMixIn(ObjectMeta.class, WithoutManagedFields.class);
+        return new KubernetesSerialization(mapper, true);
     }
 
     @JsonIgnoreProperties(value = "managedFields", allowGetters = false)

@@ -30,7 +30,7 @@ final class ListSignals implements ListerWatcher<GenericKubernetesResource, Gene
     private final AtomicBoolean firstUnused;
 
     /**
-     * @param first how the question's first list is read, if not as its relists are ({@code null}): given where each
+     * @param first how the informer's first list is read, if not as its relists are ({@code null}): given where each
      *              item goes as it is read ({@link StreamedList#list})
      */
     ListSignals(ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList> delegate, Timeline.Source<GenericKubernetesResource> source,
@@ -42,16 +42,17 @@ final class ListSignals implements ListerWatcher<GenericKubernetesResource, Gene
     }
 
     /**
-     * A list. The first one is read by {@link #first} when there is one (streamed from the watch cache into the store),
-     * once: a retry after it failed, and every relist, go to the paged lister, without a resourceVersion, so that they
-     * are consistent reads (fabric8 asks a new reflector's first list without a limit for resourceVersion 0, a watch
-     * cache's possibly older state, which a relist of a view that was published must not show).
+     * A list. The first one is read by {@link #first} when there is one (the hub gives one only to an informer whose
+     * resource nothing has published: {@code InformerHub#fresh}), streamed from the watch cache into the store, once:
+     * a retry after it failed, and every relist, go to the paged lister without a resourceVersion, so that they are
+     * consistent reads (fabric8 asks a new reflector's first list without a limit for resourceVersion 0, a watch cache's
+     * possibly older state, which a relist of a view that was published must not show).
      */
     @Override
     public CompletableFuture<GenericKubernetesResourceList> submitList(ListOptions options) {
         if (options.getContinue() == null || options.getContinue().isEmpty()) {
             source.beginList();
-            if (firstUnused.getAndSet(false) && !source.timeline().published()) {
+            if (firstUnused.getAndSet(false)) {
                 return first.apply(source::cache);
             }
             options.setResourceVersion(null);

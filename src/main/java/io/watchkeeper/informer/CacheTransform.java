@@ -40,10 +40,11 @@ public final class CacheTransform {
 
     /**
      * The serialization of the hub's client: {@code metadata.managedFields}, which a cache drops anyway, is skipped
-     * while an object is read instead of being built first (it is about half of a typical object's JSON).
+     * while an object is read instead of being built first (it is about half of a typical object's JSON), and skipped
+     * by scanning bytes where a response is read as bytes ({@link SkippingJsonFactory}: lists, objects).
      */
     public static KubernetesSerialization serialization() {
-        return serialization(new ObjectMapper());
+        return serializationOver(new ObjectMapper(new SkippingJsonFactory()));
     }
 
     /**
@@ -52,12 +53,15 @@ public final class CacheTransform {
      * send them (status patches and Events are built, not read back). Nothing in the operator reads managed fields.
      */
     public static KubernetesSerialization serialization(ObjectMapper base) {
-        return serializationOver(base.copy());
+        return serializationOver(base.copyWith(new SkippingJsonFactory(base.getFactory())));
     }
 
-    /** A reader of one object of {@code type} as {@link #serialization()} parses it: for lists read item by item. */
+    /**
+     * A reader of one object of {@code type} as {@link #serialization()} parses it, for lists read item by item: its
+     * parsers of byte streams skip {@code managedFields} by scanning bytes ({@link SkippingJsonFactory}).
+     */
     static ObjectReader reader(Class<?> type) {
-        ObjectMapper mapper = new ObjectMapper();
+        ObjectMapper mapper = new ObjectMapper(new SkippingJsonFactory());
         serializationOver(mapper); // configures the mapper as a client's
         return mapper.readerFor(type);
     }

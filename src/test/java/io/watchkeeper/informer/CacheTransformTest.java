@@ -13,6 +13,35 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder;
 
 class CacheTransformTest {
 
+    /**
+     * Both clients' serializations read a response's bytes with the scanning parser: {@code managedFields} is skipped
+     * without being tokenized (so even a value Jackson would refuse there goes unnoticed), the rest is read as usual;
+     * the operator's keeps the application mapper's settings.
+     */
+    @Test
+    void shouldSkipManagedFieldsOfResponsesByScanning() {
+        String pod = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"p\",\"managedFields\":[{\"manager\":"
+                + "\"kubelet\",\"fieldsV1\":{\"f:status\":{\"f:phase\":{}}},\"odd\":[tru, 1.2.3]}],\"labels\":{\"app\":\"web\"}},"
+                + "\"spec\":{\"nodeName\":\"n\"},\"unknown\":1}";
+        com.fasterxml.jackson.databind.ObjectMapper app = new com.fasterxml.jackson.databind.ObjectMapper()
+                .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_TRAILING_COMMA);
+        for (io.fabric8.kubernetes.client.utils.KubernetesSerialization serialization : List.of(CacheTransform.serialization(),
+                CacheTransform.serialization(app))) {
+            io.fabric8.kubernetes.api.model.Pod read = serialization.unmarshal(stream(pod), io.fabric8.kubernetes.api.model.Pod.class);
+            assertThat(read.getMetadata().getManagedFields()).isNullOrEmpty();
+            assertThat(read.getMetadata().getLabels()).containsEntry("app", "web");
+            assertThat(read.getSpec().getNodeName()).isEqualTo("n");
+        }
+        io.fabric8.kubernetes.api.model.Pod trailing = CacheTransform.serialization(app).unmarshal(stream(pod.replace("\"n\"}", "\"n\",}")),
+                io.fabric8.kubernetes.api.model.Pod.class);
+        assertThat(trailing.getSpec().getNodeName()).as("the application mapper's parser features kept").isEqualTo("n");
+    }
+
+    private static java.io.InputStream stream(String json) {
+        return new java.io.ByteArrayInputStream(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void shouldDropManagedFieldsAndRedactSecretValues() {
         GenericKubernetesResource secret = new GenericKubernetesResourceBuilder().withApiVersion("v1").withKind("Secret")

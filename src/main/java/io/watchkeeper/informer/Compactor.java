@@ -1,5 +1,6 @@
 package io.watchkeeper.informer;
 
+import java.io.IOException;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.Field;
@@ -9,6 +10,8 @@ import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +19,10 @@ import java.util.NoSuchElementException;
 import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.JsonParseException;
 
 /**
  * Makes cached objects small by sharing what they have in common. Pods of one ReplicaSet carry the same containers,
@@ -33,6 +40,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * throw {@link UnsupportedOperationException} when changed. Their model objects (a {@code Container}, a
  * {@code PodCondition}) cannot refuse a setter: one call would change that part in every object sharing it. Strings
  * are interned with {@link String#intern}, whose table lives outside the heap. Thread-safe.
+ * <p>
+ * JSON can also be read straight into compact form ({@link #reader}), with the same result as compacting what Jackson
+ * builds, without the maps Jackson builds: that is how a hub informer's first list is read.
  */
 public final class Compactor {
 
@@ -64,6 +74,15 @@ public final class Compactor {
         return (T) compact(object, 0);
     }
 
+    /**
+     * A reader of JSON straight into compact form: what {@link #compact} makes of the maps, lists and scalars Jackson
+     * builds for an untyped value, without building them first. Not thread-safe: one per parse.
+     */
+    Reader reader() {
+        purge();
+        return new Reader();
+    }
+
     /** Parts in the pool now (those some cached object still uses, and some not yet collected). */
     public int pooled() {
         purge();
@@ -75,7 +94,7 @@ public final class Compactor {
             return null;
         }
         if (value instanceof String s) {
-            return s.length() <= LONGEST_INTERNED ? s.intern() : s;
+            return string(s);
         }
         if (value instanceof FrozenMap || value instanceof FrozenList) {
             return value; // compacted before (an object that passes through two caches)
@@ -126,12 +145,17 @@ public final class Compactor {
         return value; // numbers, booleans, enums: small, or shared by the JVM already
     }
 
+    /** What {@link #compact} makes of a string: interned, unless it is long. */
+    private static String string(String s) {
+        return s.length() <= LONGEST_INTERNED ? s.intern() : s;
+    }
+
     /**
      * The depth of a part's child {@code name}: one deeper, except that an object's {@code status} and everything in
      * it are marked (negative) as never pooled, because what a status says (start times, IPs, container IDs) is nearly
      * always the object's own; a pool entry for it would cost more than it shares.
      */
-    private static int child(int depth, Object name) {
+    static int child(int depth, Object name) {
         if (depth < 0) {
             return depth;
         }
@@ -240,6 +264,133 @@ public final class Compactor {
             }
         }
         return out.toArray(Field[]::new);
+    }
+
+    /**
+     * Reads one JSON value into what {@link #compact} makes of the value Jackson's untyped deserializer builds
+     * (insertion-ordered maps, lists, strings, {@code Integer}/{@code Long}/{@code BigInteger}, {@code Double},
+     * booleans, nulls): the same parts, interned and pooled by the same rules, with no map or list in between. Members
+     * are collected on one stack of slots shared by every level.
+     */
+    final class Reader {
+        /** Names and values remembered at most, so that a long list does not hold each of its objects' own strings. */
+        private static final int MOST_VALUES_REMEMBERED = 1 << 16;
+        private Object[] stack = new Object[256];
+        private int top;
+        /** The parser's names (one instance per name, from its symbol table) to the interned ones. */
+        private final IdentityHashMap<String, String> names = new IdentityHashMap<>();
+        /** Values met so far in this read, interned (a call to {@link String#intern} costs more than a lookup here). */
+        private final HashMap<String, String> values = new HashMap<>();
+
+        private String name(String name) {
+            String interned = names.get(name);
+            if (interned == null) {
+                if (names.size() >= MOST_VALUES_REMEMBERED) {
+                    names.clear(); // a parser that does not canonicalize its names: do not grow with every one
+                }
+                interned = string(name);
+                names.put(name, interned);
+            }
+            return interned;
+        }
+
+        private String value(String value) {
+            if (value.length() > LONGEST_INTERNED) {
+                return value;
+            }
+            if (values.size() >= MOST_VALUES_REMEMBERED) {
+                values.clear(); // a long list of objects' own values (uids, IPs): start over rather than grow
+            }
+            String interned = values.putIfAbsent(value, value);
+            if (interned == null) {
+                interned = value.intern();
+                if (interned != value) {
+                    values.put(value, interned);
+                }
+            }
+            return interned;
+        }
+
+        /**
+         * The value whose first token is the parser's current one, as {@code compact} at {@code depth} would give it;
+         * the parser is left on the value's last token.
+         */
+        Object read(JsonParser p, int depth) throws IOException {
+            JsonToken t = p.currentToken();
+            if (t == null) {
+                throw new JsonParseException(p, "Unexpected end of JSON input");
+            }
+            return switch (t) {
+                case START_OBJECT -> readObject(p, depth);
+                case START_ARRAY -> readArray(p, depth);
+                case VALUE_STRING -> value(p.getText());
+                case VALUE_NUMBER_INT -> p.getNumberValue();
+                case VALUE_NUMBER_FLOAT -> p.getNumberTypeFP() == JsonParser.NumberTypeFP.BIG_DECIMAL ? p.getDecimalValue()
+                        : p.getDoubleValue();
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NULL -> null;
+                default -> throw new JsonParseException(p, "Unexpected JSON token " + t);
+            };
+        }
+
+        private Object readObject(JsonParser p, int depth) throws IOException {
+            int from = top;
+            for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
+                name = name(name);
+                p.nextToken();
+                Object value = read(p, child(depth, name));
+                int at = indexOf(name, from);
+                if (at >= 0) {
+                    stack[at + 1] = value; // a repeated name: the last value, in the first one's place (as a LinkedHashMap)
+                } else {
+                    push(name);
+                    push(value);
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new JsonParseException(p, "Unexpected JSON token " + p.currentToken() + " in an object");
+            }
+            if (top == from) {
+                return FrozenMap.EMPTY;
+            }
+            Object[] kv = Arrays.copyOfRange(stack, from, top);
+            Arrays.fill(stack, from, top, null);
+            top = from;
+            return intern(new FrozenMap(kv), depth);
+        }
+
+        private Object readArray(JsonParser p, int depth) throws IOException {
+            int from = top;
+            int itemDepth = child(depth, null);
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                push(read(p, itemDepth));
+            }
+            if (top == from) {
+                return FrozenList.EMPTY;
+            }
+            Object[] items = Arrays.copyOfRange(stack, from, top);
+            Arrays.fill(stack, from, top, null);
+            top = from;
+            return intern(new FrozenList(items), depth);
+        }
+
+        /** Where {@code name} (interned) is among the names collected from {@code from} on; -1 if it is not. */
+        private int indexOf(String name, int from) {
+            for (int i = from; i < top; i += 2) {
+                if (stack[i] == name || name.length() > LONGEST_INTERNED && name.equals(stack[i])) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        private void push(Object o) {
+            if (top == stack.length) {
+                stack = Arrays.copyOf(stack, top * 2);
+            }
+            stack[top++] = o;
+        }
     }
 
     /** A pool entry: weak on the shared part, with its hash kept for when the part is gone. */

@@ -77,7 +77,7 @@ final class Fabric8Informers implements InformerStarter {
         Timeline.Source<GenericKubernetesResource> source = si.timeline().newSource(o -> CacheTransform.apply(o, secrets));
         Object paged = pageSize > 0 ? f.withLimit(pageSize) : f; // the same operation, listing by pages
         var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source,
-                firstFromWatchCache && fresh ? streamed((OperationSupport) f, r)::list : null);
+                firstFromWatchCache && fresh ? streamed((OperationSupport) f, r, !secrets)::list : null);
         DefaultSharedIndexInformer<GenericKubernetesResource, GenericKubernetesResourceList> informer = new DefaultSharedIndexInformer<>(
                 GenericKubernetesResource.class, listerWatcher, 0, executor);
         informer.itemStore(source);
@@ -86,8 +86,11 @@ final class Fabric8Informers implements InformerStarter {
         return backend;
     }
 
-    /** The first list of {@code op}'s question (its namespace and selectors), read from the watch cache as it arrives. */
-    private StreamedList streamed(OperationSupport op, ApiResource r) {
+    /**
+     * The first list of {@code op}'s question (its namespace and selectors), read from the watch cache as it arrives;
+     * {@code compact}: read straight into compact form (see {@link StreamedList}).
+     */
+    private StreamedList streamed(OperationSupport op, ApiResource r, boolean compact) {
         try {
             URLUtils.URLBuilder url = new URLUtils.URLBuilder(op.getNamespacedUrl());
             String labels = op.getOperationContext().getLabelQueryParam();
@@ -99,7 +102,7 @@ final class Fabric8Informers implements InformerStarter {
                 url.addQueryParameter("fieldSelector", fields);
             }
             return new StreamedList(client.adapt(BaseClient.class).getHttpClient(), url.build(), r.groupVersion(), r.kind(),
-                    client.getConfiguration().getRequestTimeout(), client.getKubernetesSerialization(), executor);
+                    client.getConfiguration().getRequestTimeout(), client.getKubernetesSerialization(), executor, compact);
         } catch (MalformedURLException e) {
             throw new IllegalArgumentException("No URL for the list of " + op.getOperationContext().getPlural(), e);
         }

@@ -10,11 +10,14 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.watchkeeper.testing.RealisticPods;
 
 /** How {@link StreamedList} reads a list's JSON: item by item, each handed over before the next is read. */
 class StreamedListTest {
@@ -27,7 +30,7 @@ class StreamedListTest {
         List<Long> readWhenHandedOver = new ArrayList<>();
         List<GenericKubernetesResource> handedOver = new ArrayList<>();
 
-        GenericKubernetesResourceList list = StreamedList.parse(body, item -> {
+        GenericKubernetesResourceList list = StreamedList.parse(body, false, item -> {
             readWhenHandedOver.add(body.read);
             handedOver.add(item);
             GenericKubernetesResource cached = new GenericKubernetesResource(); // what a store would keep instead
@@ -50,7 +53,7 @@ class StreamedListTest {
     @Test
     void shouldSkipManagedFieldsAndUnknownListFields() throws IOException {
         String json = list(1, ",\"somethingNew\":{\"a\":[1,2,{\"b\":null}]}");
-        GenericKubernetesResourceList list = StreamedList.parse(stream(json), item -> item);
+        GenericKubernetesResourceList list = StreamedList.parse(stream(json), false, item -> item);
         GenericKubernetesResource pod = list.getItems().get(0);
         assertThat(pod.getMetadata().getManagedFields()).as("never built").isNullOrEmpty();
         assertThat(pod.getMetadata().getLabels()).containsEntry("app", "web");
@@ -59,20 +62,102 @@ class StreamedListTest {
 
     @Test
     void shouldReadAnEmptyListAndNullItems() throws IOException {
-        assertThat(StreamedList.parse(stream("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[]}"), i -> i)
+        assertThat(StreamedList.parse(stream("{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[]}"), false, i -> i)
                 .getItems()).isEmpty();
-        GenericKubernetesResourceList none = StreamedList.parse(stream("{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":null}"), i -> i);
+        GenericKubernetesResourceList none = StreamedList.parse(stream("{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":null}"), false, i -> i);
         assertThat(none.getItems()).isEmpty();
         assertThat(none.getMetadata().getResourceVersion()).isEqualTo("9");
     }
 
     @Test
     void shouldRefuseWhatIsNotAList() {
-        assertThatThrownBy(() -> StreamedList.parse(stream("[1,2]"), i -> i)).isInstanceOf(IOException.class).hasMessageContaining("not a JSON object");
-        assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":{}}"), i -> i)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> StreamedList.parse(stream("[1,2]"), false, i -> i)).isInstanceOf(IOException.class).hasMessageContaining("not a JSON object");
+        assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":{}}"), false, i -> i)).isInstanceOf(IOException.class)
                 .hasMessageContaining("not a JSON array");
-        assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":[{\"metadata\":{\"name\":\"a\"}}"), i -> i))
+        assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":[{\"metadata\":{\"name\":\"a\"}}"), false, i -> i))
                 .as("a response cut short").isInstanceOf(IOException.class);
+        for (boolean compact : new boolean[] { false, true }) {
+            assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":[{\"kind\":{\"a\":1},\"metadata\":{\"name\":\"a\"}}]}"), compact,
+                    i -> i)).as("a kind that is not a string, compact " + compact).isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> StreamedList.parse(stream("{\"items\":[{\"spec\":{\"a\":[1}}]}"), compact, i -> i))
+                    .as("mismatched brackets, compact " + compact).isInstanceOf(IOException.class);
+        }
+    }
+
+    /**
+     * Read compact, an item is what the cache would make of it read by Jackson: the same JSON, the same classes, maps,
+     * lists and numbers, strings interned, and the same pooled parts (shared with the objects the cache compacted).
+     */
+    @Test
+    void shouldReadItemsCompactAsTheCacheWouldCompactThem() throws IOException {
+        KubernetesSerialization json = new KubernetesSerialization();
+        StringBuilder sb = new StringBuilder("{\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[");
+        for (int i = 0; i < 3; i++) {
+            sb.append(json.asJson(RealisticPods.pod("ns", i * 60))).append(',');
+        }
+        String odd = "{\"ints\":[0,-1,2147483648,9223372036854775808],\"floats\":[1.5,1e3,-0.0,1.0E-7],"
+                + "\"scalars\":[true,false,null,\"\"],\"empty\":{},\"none\":[],\"nested\":[[],[{}],{\"a\":{\"b\":[null]}}],"
+                + "\"twice\":{\"a\":1,\"b\":2,\"a\":3},\"text\":\"h\\u00e9 \\ud83d\\ude00 \\\"q\\\"\\n\","
+                + "\"long\":\"" + "v".repeat(300) + "\",\"" + "k".repeat(300) + "\":{\"x\":1,\"" + "k".repeat(300) + "\":2}}";
+        for (int i = 0; i < 2; i++) { // twice: the second shares the first's pooled parts
+            sb.append("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Odd\",\"metadata\":{\"name\":\"odd-").append(i)
+                    .append("\",\"namespace\":\"ns\"},\"spec\":").append(odd).append(",\"status\":").append(odd).append(",\"data\":")
+                    .append(odd).append(",\"empty\":{},\"nothing\":null,\"number\":7},");
+        }
+        String list = sb.append("null]}").toString();
+
+        List<GenericKubernetesResource> byJackson = StreamedList.parse(stream(list), false, Compactor.SHARED::compact).getItems();
+        List<GenericKubernetesResource> compact = StreamedList.parse(stream(list), true, Compactor.SHARED::compact).getItems();
+
+        assertThat(compact).hasSameSizeAs(byJackson).hasSize(6).last().isNull();
+        for (int i = 0; i < 5; i++) {
+            assertThat(json.asJson(compact.get(i))).isEqualTo(json.asJson(byJackson.get(i)));
+            assertSameParts("item " + i, compact.get(i).getAdditionalProperties(), byJackson.get(i).getAdditionalProperties(), 0);
+            assertThat(compact.get(i).getMetadata()).isEqualTo(byJackson.get(i).getMetadata());
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> twice = (Map<String, Object>) ((Map<?, ?>) compact.get(3).getAdditionalProperties().get("spec")).get("twice");
+        assertThat(twice).as("a repeated name: the last value, in the first one's place").containsExactly(Map.entry("a", (Object) 3), Map.entry("b", (Object) 2));
+        Object containers = ((Map<?, ?>) compact.get(1).getAdditionalProperties().get("spec")).get("containers");
+        assertThat(containers).as("what pods of one ReplicaSet share, shared with the pods read by Jackson")
+                .isSameAs(((Map<?, ?>) byJackson.get(0).getAdditionalProperties().get("spec")).get("containers"));
+        assertThat(compact.get(0).getAdditionalProperties().get("spec")).as("the spec is the pod's own (not pooled)")
+                .isNotSameAs(byJackson.get(0).getAdditionalProperties().get("spec"));
+    }
+
+    /**
+     * {@code a} and {@code b} are the same value in the same classes, down to the leaves; strings are the interned ones
+     * (unless long), and below the object's spec and the like (depth 2 on), maps and lists are the same instances.
+     */
+    private static void assertSameParts(String where, Object a, Object b, int depth) {
+        if (a == null || b == null) {
+            assertThat(a).as(where).isSameAs(b);
+            return;
+        }
+        assertThat(a.getClass()).as(where).isEqualTo(b.getClass());
+        if (a instanceof String s) {
+            assertThat(s).as(where).isEqualTo(b);
+            if (s.length() <= 256) {
+                assertThat(s).as(where + " interned").isSameAs(s.intern()).isSameAs(b);
+            }
+        } else if (a instanceof Map<?, ?> m) {
+            List<Object> keys = new ArrayList<>(m.keySet());
+            assertThat(keys).as(where + " keys in order").containsExactlyElementsOf(((Map<?, ?>) b).keySet());
+            for (Object k : keys) {
+                assertThat(k).as(where + " key").isSameAs(((Map<?, ?>) b).keySet().stream().filter(k::equals).findFirst().orElseThrow());
+                assertSameParts(where + "." + k, m.get(k), ((Map<?, ?>) b).get(k), depth == 0 && "status".equals(k) || depth < 0 ? -1 : depth + 1);
+            }
+        } else if (a instanceof List<?> l) {
+            assertThat(l).as(where).hasSameSizeAs((List<?>) b);
+            for (int i = 0; i < l.size(); i++) {
+                assertSameParts(where + "[" + i + "]", l.get(i), ((List<?>) b).get(i), depth < 0 ? -1 : depth + 1);
+            }
+        } else {
+            assertThat(a).as(where).isEqualTo(b);
+        }
+        if (depth >= 2 && (a instanceof Map<?, ?> || a instanceof List<?>)) {
+            assertThat(a).as(where + " pooled").isSameAs(b);
+        }
     }
 
     private static String list(int items, String extra) {

@@ -53,7 +53,8 @@ public final class CacheTransform {
      * send them (status patches and Events are built, not read back). Nothing in the operator reads managed fields.
      */
     public static KubernetesSerialization serialization(ObjectMapper base) {
-        return serializationOver(base.copyWith(new SkippingJsonFactory(base.getFactory())));
+        // copyWith is for ObjectMapper itself; a subclass (JsonMapper) keeps its own factory, and Jackson's skip
+        return serializationOver(base.getClass() == ObjectMapper.class ? base.copyWith(new SkippingJsonFactory(base.getFactory())) : base.copy());
     }
 
     /**

@@ -2,6 +2,7 @@ package io.watchkeeper.informer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
@@ -37,6 +38,9 @@ final class ReadAheadBody extends InputStream implements AsyncBody.Consumer<List
 
     /** @param limit how many bytes may wait to be read before no more are asked for */
     ReadAheadBody(long limit) {
+        if (limit < 2) {
+            throw new IllegalArgumentException("A read-ahead limit of at least 2 bytes, not " + limit);
+        }
         this.limit = limit;
     }
 
@@ -112,7 +116,7 @@ final class ReadAheadBody extends InputStream implements AsyncBody.Consumer<List
         return current.get() & 0xff;
     }
 
-    /** Takes the next chunk, waiting for it; false at the end of the body. */
+    /** Takes the next chunk, waiting for it; false at the end of the body. An interrupted reader stops waiting. */
     private boolean next() throws IOException {
         boolean ask = false;
         lock.lock();
@@ -127,7 +131,12 @@ final class ReadAheadBody extends InputStream implements AsyncBody.Consumer<List
                     }
                     return false;
                 }
-                arrived.awaitUninterruptibly();
+                try {
+                    arrived.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("Interrupted while waiting for the response");
+                }
             }
             current = chunks.poll();
             waiting -= current.remaining();
@@ -160,7 +169,6 @@ final class ReadAheadBody extends InputStream implements AsyncBody.Consumer<List
         } finally {
             lock.unlock();
         }
-        current = ByteBuffer.allocate(0);
         if (cancel != null) {
             cancel.cancel();
         }

@@ -20,8 +20,10 @@ import com.fasterxml.jackson.core.sym.ByteQuadsCanonicalizer;
  * <p>
  * The skipped bytes are checked only for what the scan needs: strings and their escapes, and brackets that close in
  * the right order. The rest of the document is parsed as by Jackson's own UTF-8 parser (this factory's parsers are that
- * parser). Byte streams are read as UTF-8, without looking for another encoding's byte order mark: JSON exchanged
- * between systems is UTF-8 (RFC 8259), and the API server's always is.
+ * parser), and the nesting limit of its {@link com.fasterxml.jackson.core.StreamReadConstraints} holds inside skipped
+ * values too. Where comments or single-quoted strings are allowed, Jackson's own skip is used. Byte streams are read as
+ * UTF-8, without looking for another encoding's byte order mark: JSON exchanged between systems is UTF-8 (RFC 8259), and
+ * the API server's always is.
  */
 final class SkippingJsonFactory extends JsonFactory {
 
@@ -56,12 +58,21 @@ final class SkippingJsonFactory extends JsonFactory {
             super(ctxt, features, in, codec, symbols, buffer, 0, 0, 0, true);
         }
 
+        /** Features under which brackets may hide where the scan does not look (comments, single-quoted strings). */
+        private static final int LENIENT = JsonParser.Feature.ALLOW_COMMENTS.getMask() | JsonParser.Feature.ALLOW_YAML_COMMENTS.getMask()
+                | JsonParser.Feature.ALLOW_SINGLE_QUOTES.getMask();
+
         @Override
         public JsonParser skipChildren() throws IOException {
             JsonToken open = _currToken;
             if (open != JsonToken.START_OBJECT && open != JsonToken.START_ARRAY) {
                 return this;
             }
+            if ((_features & LENIENT) != 0) {
+                return super.skipChildren(); // Jackson's own, which knows them
+            }
+            // the levels the skipped value may open, within the nesting limit (its own level is counted already)
+            final int deepest = _streamReadConstraints.getMaxNestingDepth() - _parsingContext.getNestingDepth() + 1;
             // the bracket that opened each level, one bit per level, innermost lowest (deeper than 64: only counted)
             long opened = open == JsonToken.START_OBJECT ? 1 : 0;
             int depth = 1;
@@ -91,7 +102,10 @@ final class SkippingJsonFactory extends JsonFactory {
                             if (depth < 64) {
                                 opened = opened << 1 | (c == '{' ? 1 : 0);
                             }
-                            depth++;
+                            if (++depth > deepest) {
+                                _inputPtr = i;
+                                _streamReadConstraints.validateNestingDepth(_parsingContext.getNestingDepth() + depth - 1);
+                            }
                         }
                         case '}', ']' -> {
                             boolean object = c == '}';
@@ -103,10 +117,10 @@ final class SkippingJsonFactory extends JsonFactory {
                                 opened >>>= 1;
                             }
                             if (--depth == 0) {
-                                _inputPtr = i + 1;
+                                _inputPtr = i + 1; // where Jackson leaves a closing bracket's location, too
                                 _tokenInputRow = _currInputRow;
-                                _tokenInputTotal = _currInputProcessed + i;
-                                _tokenInputCol = i - _currInputRowStart;
+                                _tokenInputTotal = _currInputProcessed + _inputPtr;
+                                _tokenInputCol = _inputPtr - _currInputRowStart;
                                 _parsingContext = _parsingContext.clearAndGetParent();
                                 _currToken = object ? JsonToken.END_OBJECT : JsonToken.END_ARRAY;
                                 return this;

@@ -2,6 +2,7 @@ package io.watchkeeper.informer;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ import io.fabric8.kubernetes.client.utils.URLUtils;
 final class StreamedList {
 
     private static final ObjectReader ITEMS = CacheTransform.reader(GenericKubernetesResource.class);
+    /** Reads the list; leaves its stream open for the caller (a response body is read to its end before it is closed). */
+    private static final ObjectReader LIST = ITEMS.without(JsonParser.Feature.AUTO_CLOSE_SOURCE);
     private static final ObjectReader LIST_META = ITEMS.forType(ListMeta.class);
     private static final ObjectReader OBJECT_META = ITEMS.forType(ObjectMeta.class);
     /** How far the response is read ahead of the parser (see {@link ReadAheadBody}). */
@@ -96,7 +99,14 @@ final class StreamedList {
     CompletableFuture<GenericKubernetesResourceList> list(UnaryOperator<GenericKubernetesResource> into) {
         HttpRequest request = http.newHttpRequestBuilder().url(url).timeout(timeoutMillis, TimeUnit.MILLISECONDS).build();
         ReadAheadBody body = new ReadAheadBody(READ_AHEAD_BYTES);
-        return http.consumeBytes(request, body).thenApplyAsync(response -> read(request, response, body, into), executor);
+        CompletableFuture<HttpResponse<AsyncBody>> sent = http.consumeBytes(request, body);
+        CompletableFuture<GenericKubernetesResourceList> list = sent.thenApplyAsync(response -> read(request, response, body, into), executor);
+        list.whenComplete((read, failure) -> {
+            if (failure != null) { // also where the response was never read (the executor refused): do not leave it paused
+                sent.thenAccept(response -> response.body().cancel());
+            }
+        });
+        return list;
     }
 
     private GenericKubernetesResourceList read(HttpRequest request, HttpResponse<AsyncBody> response, ReadAheadBody body,
@@ -107,7 +117,9 @@ final class StreamedList {
                 String text = new String(body.readNBytes(MOST_ERROR_BYTES), StandardCharsets.UTF_8);
                 throw OperationSupport.requestFailure(request, OperationSupport.createStatus(new TextResponse(response, text), serialization));
             }
-            return parse(body, compact, item -> into.apply(typed(item)));
+            GenericKubernetesResourceList list = parse(body, compact, item -> into.apply(typed(item)));
+            body.transferTo(OutputStream.nullOutputStream()); // to the response's end (nothing but whitespace), not cancelled
+            return list;
         } catch (IOException e) {
             throw KubernetesClientException.launderThrowable(e);
         }
@@ -161,7 +173,7 @@ final class StreamedList {
         Compactor.Reader compactor = compact ? Compactor.SHARED.reader() : null;
         GenericKubernetesResourceList list = new GenericKubernetesResourceList();
         List<GenericKubernetesResource> items = new ArrayList<>();
-        try (JsonParser p = ITEMS.createParser(body)) {
+        try (JsonParser p = LIST.createParser(body)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IOException("A list's response is not a JSON object");
             }

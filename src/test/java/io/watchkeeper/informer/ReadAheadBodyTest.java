@@ -98,7 +98,7 @@ class ReadAheadBodyTest {
         }
         in.consume(List.of(ByteBuffer.allocate(0)), body); // an empty chunk changes nothing
         body.done.complete(null);
-        assertThat(read.get()).isEqualTo(expected.toString());
+        assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(expected.toString());
     }
 
     @Test
@@ -125,6 +125,7 @@ class ReadAheadBodyTest {
                 read.completeExceptionally(e);
             }
         });
+        waiting.setDaemon(true);
         waiting.start();
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waiting.getState() == Thread.State.WAITING);
         in.close();
@@ -133,5 +134,19 @@ class ReadAheadBodyTest {
         int asked = body.asked.get();
         in.consume(chunk("late"), body);
         assertThat(body.asked).as("nothing more asked for once closed").hasValue(asked);
+        waiting.join(30_000);
+    }
+
+    @Test
+    void shouldStopWaitingWhenTheReaderIsInterrupted() throws Exception {
+        ReadAheadBody in = new ReadAheadBody(1 << 20);
+        in.start(new FakeBody());
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(in::read).isInstanceOf(java.io.InterruptedIOException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt kept").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
     }
 }

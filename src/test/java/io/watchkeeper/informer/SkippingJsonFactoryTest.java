@@ -64,6 +64,31 @@ class SkippingJsonFactoryTest {
     }
 
     @Test
+    void shouldLeaveSkippingToJacksonWhereCommentsOrSingleQuotesMayHideBrackets() throws IOException {
+        String json = "{\"skipped\":{'a':'}]', /* ] */ \"b\":[1] # ]\n},\"after\":{\"name\":\"pod-1\"}}";
+        java.util.function.Supplier<JsonFactory> jackson = () -> JsonFactory.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_SINGLE_QUOTES)
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_JAVA_COMMENTS)
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_YAML_COMMENTS).build();
+        assertThat(tokensAfterSkip(new SkippingJsonFactory(jackson.get()), json, false)).isEqualTo(tokensAfterSkip(jackson.get(), json, false))
+                .contains("VALUE_STRING pod-1");
+    }
+
+    @Test
+    void shouldKeepTheNestingLimitInsideSkippedValues() {
+        com.fasterxml.jackson.core.StreamReadConstraints limit = com.fasterxml.jackson.core.StreamReadConstraints.builder().maxNestingDepth(10).build();
+        String json = "{\"skipped\":" + "[".repeat(12) + "]".repeat(12) + "}";
+        for (JsonFactory factory : List.of(new SkippingJsonFactory(JsonFactory.builder().streamReadConstraints(limit).build()),
+                JsonFactory.builder().streamReadConstraints(limit).build())) {
+            assertThatThrownBy(() -> tokensAfterSkip(factory, json, false)).as(factory.getClass().getSimpleName())
+                    .isInstanceOf(com.fasterxml.jackson.core.exc.StreamConstraintsException.class).hasMessageContaining("(11)");
+        }
+        String within = "{\"skipped\":" + "[".repeat(9) + "]".repeat(9) + ",\"after\":1}";
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> tokensAfterSkip(new SkippingJsonFactory(
+                JsonFactory.builder().streamReadConstraints(limit).build()), within, false))).isNull();
+    }
+
+    @Test
     void shouldCountLinesItSkips() throws IOException {
         String json = "{\"skipped\":{\n\"a\":\n[1,\n2]},\n\"after\":true}";
         for (JsonFactory factory : List.of(new SkippingJsonFactory(), new JsonFactory())) {
@@ -86,7 +111,9 @@ class SkippingJsonFactoryTest {
                 if (t == JsonToken.FIELD_NAME && p.currentName().equals("skipped")) {
                     p.nextToken();
                     p.skipChildren();
-                    tokens.add("skipped to " + p.currentToken() + " in " + p.getParsingContext().typeDesc());
+                    com.fasterxml.jackson.core.JsonLocation at = p.currentTokenLocation();
+                    tokens.add("skipped to " + p.currentToken() + " in " + p.getParsingContext().typeDesc() + " at byte "
+                            + at.getByteOffset() + ", line " + at.getLineNr() + ", column " + at.getColumnNr());
                     continue;
                 }
                 tokens.add(t + (t.isScalarValue() || t == JsonToken.FIELD_NAME ? " " + p.getText() : ""));

@@ -1,6 +1,7 @@
 package io.watchkeeper.informer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
@@ -91,6 +92,22 @@ class StreamedFirstListTest {
                             .getItems())));
         } finally {
             hub.shutdown();
+        }
+    }
+
+    /** A failed first list says what the API server said (its Status), read from the streamed response. */
+    @Test
+    void shouldReportTheApiServersStatusWhenTheListFails() throws Exception {
+        try (KubernetesClient client = new KubernetesClientBuilder().withConfig(admin.getConfiguration())
+                .withKubernetesSerialization(CacheTransform.serialization()).build()) {
+            StreamedList nothing = new StreamedList(client.adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient(),
+                    new java.net.URL(client.getMasterUrl(), "api/v1/namespaces/" + NS + "/nothings"), "v1", "Nothing", 30_000,
+                    client.getKubernetesSerialization(), java.util.concurrent.ForkJoinPool.commonPool(), true);
+            assertThatThrownBy(() -> nothing.list(o -> o).get(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .cause().isInstanceOfSatisfying(io.fabric8.kubernetes.client.KubernetesClientException.class, e -> {
+                        assertThat(e.getCode()).isEqualTo(404);
+                        assertThat(e.getStatus().getReason()).isEqualTo("NotFound");
+                    });
         }
     }
 

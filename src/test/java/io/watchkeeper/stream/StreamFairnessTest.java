@@ -106,6 +106,8 @@ class StreamFairnessTest {
             await().atMost(WAIT).until(() -> floodSnapshots.get() >= 4);
 
             for (int burst = 1; burst <= 3; burst++) {
+                long seen = floodBytes.get(); // start the burst while the flood is being delivered (not while a flooder reconnects)
+                await().atMost(WAIT).until(() -> floodBytes.get() > seen);
                 long floodBefore = floodBytes.get();
                 Map<String, Long> written = new ConcurrentHashMap<>();
                 List<Future<?>> patches = new ArrayList<>();

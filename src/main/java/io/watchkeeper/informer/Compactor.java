@@ -275,6 +275,8 @@ public final class Compactor {
     final class Reader {
         /** Names and values remembered at most, so that a long list does not hold each of its objects' own strings. */
         private static final int MOST_VALUES_REMEMBERED = 1 << 16;
+        /** Names of one object looked through for a repeated one; past that, they are kept in a hash table. */
+        private static final int MOST_NAMES_SEARCHED = 32;
         private Object[] stack = new Object[256];
         private int top;
         /** The parser's names (one instance per name, from its symbol table) to the interned ones. */
@@ -336,14 +338,24 @@ public final class Compactor {
 
         private Object readObject(JsonParser p, int depth) throws IOException {
             int from = top;
+            HashMap<String, Integer> slots = null; // where each name is, once an object has too many to look through
             for (String name = p.nextFieldName(); name != null; name = p.nextFieldName()) {
                 name = name(name);
                 p.nextToken();
                 Object value = read(p, child(depth, name));
-                int at = indexOf(name, from);
+                if (slots == null && top - from >= 2 * MOST_NAMES_SEARCHED) {
+                    slots = new HashMap<>();
+                    for (int i = from; i < top; i += 2) {
+                        slots.put((String) stack[i], i);
+                    }
+                }
+                int at = slots != null ? slots.getOrDefault(name, -1) : indexOf(name, from);
                 if (at >= 0) {
                     stack[at + 1] = value; // a repeated name: the last value, in the first one's place (as a LinkedHashMap)
                 } else {
+                    if (slots != null) {
+                        slots.put(name, top);
+                    }
                     push(name);
                     push(value);
                 }

@@ -95,10 +95,16 @@ class StreamedListTest {
         for (int i = 0; i < 3; i++) {
             sb.append(json.asJson(RealisticPods.pod("ns", i * 60))).append(',');
         }
+        StringBuilder manyNames = new StringBuilder(); // more names than one object's are looked through, some repeated
+        for (int k = 0; k < 100; k++) {
+            manyNames.append("\"k").append(k).append("\":").append(k).append(',');
+        }
+        String many = manyNames.append("\"k5\":\"again\",\"" + "l".repeat(300) + "\":1,\"k99\":\"last\",\"" + "l".repeat(300) + "\":2").toString();
         String odd = "{\"ints\":[0,-1,2147483648,9223372036854775808],\"floats\":[1.5,1e3,-0.0,1.0E-7],"
                 + "\"scalars\":[true,false,null,\"\"],\"empty\":{},\"none\":[],\"nested\":[[],[{}],{\"a\":{\"b\":[null]}}],"
                 + "\"twice\":{\"a\":1,\"b\":2,\"a\":3},\"text\":\"h\\u00e9 \\ud83d\\ude00 \\\"q\\\"\\n\","
-                + "\"long\":\"" + "v".repeat(300) + "\",\"" + "k".repeat(300) + "\":{\"x\":1,\"" + "k".repeat(300) + "\":2}}";
+                + "\"long\":\"" + "v".repeat(300) + "\",\"" + "k".repeat(300) + "\":{\"x\":1,\"" + "k".repeat(300) + "\":2},"
+                + "\"many\":{" + many + "}}";
         for (int i = 0; i < 2; i++) { // twice: the second shares the first's pooled parts
             sb.append("{\"apiVersion\":\"example.com/v1\",\"kind\":\"Odd\",\"metadata\":{\"name\":\"odd-").append(i)
                     .append("\",\"namespace\":\"ns\"},\"spec\":").append(odd).append(",\"status\":").append(odd).append(",\"data\":")
@@ -118,6 +124,10 @@ class StreamedListTest {
         @SuppressWarnings("unchecked")
         Map<String, Object> twice = (Map<String, Object>) ((Map<?, ?>) compact.get(3).getAdditionalProperties().get("spec")).get("twice");
         assertThat(twice).as("a repeated name: the last value, in the first one's place").containsExactly(Map.entry("a", (Object) 3), Map.entry("b", (Object) 2));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> manyRead = (Map<String, Object>) ((Map<?, ?>) compact.get(3).getAdditionalProperties().get("spec")).get("many");
+        assertThat(manyRead).hasSize(101).containsEntry("k5", "again").containsEntry("k99", "last").containsEntry("l".repeat(300), (Object) 2);
+        assertThat(new ArrayList<>(manyRead.keySet()).subList(0, 6)).containsExactly("k0", "k1", "k2", "k3", "k4", "k5");
         Object containers = ((Map<?, ?>) compact.get(1).getAdditionalProperties().get("spec")).get("containers");
         assertThat(containers).as("what pods of one ReplicaSet share, shared with the pods read by Jackson")
                 .isSameAs(((Map<?, ?>) byJackson.get(0).getAdditionalProperties().get("spec")).get("containers"));

@@ -28,6 +28,8 @@ import io.fabric8.kubernetes.api.model.PodStatus;
  * container that has run that long since is recovered, and the diagnosis asks to be run again when the grace ends.
  * A run that just ended counts as much as {@code lastState}: the kubelet keeps one dead container per container, and
  * when its container GC removes the run before, the status of a container that just crashed has no {@code lastState}.
+ * Likewise a container that has just started again may show none: then the run before is the one the
+ * {@link RestartHistory} saw end, if it saw it.
  */
 public final class PodDiagnosis {
 
@@ -62,7 +64,7 @@ public final class PodDiagnosis {
         boolean restarted = !"Never".equals(pod.getSpec() == null ? null : pod.getSpec().getRestartPolicy());
         for (ContainerStatus c : containers) {
             ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
-            ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+            ContainerStateTerminated last = runBefore(pod, c);
             boolean oomBefore = last != null && PodProblem.OOM_KILLED.equals(last.getReason());
             Optional<Duration> episode = !oomBefore ? Optional.empty()
                     : !Boolean.TRUE.equals(c.getReady()) ? Optional.of(Duration.ZERO) : restarted ? inEpisode(c, now) : Optional.empty();
@@ -81,7 +83,7 @@ public final class PodDiagnosis {
         }
         for (ContainerStatus c : containers) {
             ContainerStateTerminated now = c.getState() == null ? null : c.getState().getTerminated();
-            ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+            ContainerStateTerminated last = runBefore(pod, c);
             // the run that just ended, or the one before (the kubelet's container GC may have removed that one already);
             // not the run that ended because the pod is being deleted (SIGTERM: 143)
             boolean deleting = pod.getMetadata() != null && pod.getMetadata().getDeletionTimestamp() != null;
@@ -160,6 +162,18 @@ public final class PodDiagnosis {
         }
         Duration up = Duration.between(started.get(), clock.instant());
         return up.compareTo(recoveryGrace) < 0 ? Optional.of(recoveryGrace.minus(up)) : Optional.empty();
+    }
+
+    /**
+     * How the run before the container's current one ended: its {@code lastState}, or, for a running container whose
+     * status no longer has one (the kubelet's container GC removed that run as it started again), what the history saw.
+     */
+    private ContainerStateTerminated runBefore(Pod pod, ContainerStatus c) {
+        ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+        if (last != null || c.getState() == null || c.getState().getRunning() == null) {
+            return last;
+        }
+        return restarts.runBefore(pod, c).orElse(null);
     }
 
     /** A run that ended with a non-zero exit code. */

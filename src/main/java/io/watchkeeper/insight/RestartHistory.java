@@ -4,11 +4,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 
@@ -21,7 +23,8 @@ import io.fabric8.kubernetes.api.model.Pod;
  * A restart is dated by the kubelet's last termination time ({@code lastState.terminated.finishedAt}, the latest over
  * the pod's containers), or by when it is seen. Restarts from before the pod was first seen (a pod that was already
  * running when the operator started) are dated at that last termination: at most the window too late, never too
- * early. Only pods that have restarted take memory here, one entry per observed increase within the window.
+ * early. Only pods that have restarted take memory here, one entry per observed increase within the window, and the
+ * last abnormal end seen of each of their containers ({@link #runBefore}).
  */
 public final class RestartHistory {
 
@@ -33,9 +36,15 @@ public final class RestartHistory {
     private record Restarts(Instant at, int count) {
     }
 
+    /** A run of a container that ended abnormally, and which run it was (0: the first; n: after n restarts). */
+    private record End(ContainerStateTerminated run, int index) {
+    }
+
     private static final class Entry {
         int total;
         final ArrayDeque<Restarts> recent = new ArrayDeque<>();
+        /** Per container name, the last run seen to end abnormally. */
+        final Map<String, End> ends = new HashMap<>();
     }
 
     private final Clock clock;
@@ -73,6 +82,15 @@ public final class RestartHistory {
                 e.recent.addLast(new Restarts(at, total - e.total));
                 e.total = total;
             }
+            for (ContainerStatus c : containers) {
+                ContainerStateTerminated current = c.getState() == null ? null : c.getState().getTerminated();
+                ContainerStateTerminated last = c.getLastState() == null ? null : c.getLastState().getTerminated();
+                if (abnormal(current)) {
+                    e.ends.put(c.getName(), new End(current, restarts(c)));
+                } else if (abnormal(last)) {
+                    e.ends.put(c.getName(), new End(last, restarts(c) - 1));
+                }
+            }
             Instant cutoff = now.minus(window);
             while (!e.recent.isEmpty() && !e.recent.peekFirst().at().isAfter(cutoff)) {
                 e.recent.removeFirst();
@@ -81,6 +99,31 @@ public final class RestartHistory {
             return new Recent(count, e.recent.isEmpty() ? Optional.empty()
                     : Optional.of(Duration.between(now, e.recent.peekFirst().at().plus(window))));
         }
+    }
+
+    /**
+     * How the run before {@code c}'s current one ended, if it was seen to end abnormally: for when the kubelet's status
+     * no longer says (its container GC keeps one dead container per container, so a container that has just started
+     * again may show no {@code lastState}). Empty if that run was not seen to end so, or a run in between was not seen.
+     */
+    public Optional<ContainerStateTerminated> runBefore(Pod pod, ContainerStatus c) {
+        Entry e = pods.get(key(pod));
+        if (e == null) {
+            return Optional.empty();
+        }
+        synchronized (e) {
+            End end = e.ends.get(c.getName());
+            return end != null && end.index() == restarts(c) - 1 ? Optional.of(end.run()) : Optional.empty();
+        }
+    }
+
+    /** A run that ended with a non-zero exit code, or was killed for memory. */
+    private static boolean abnormal(ContainerStateTerminated t) {
+        return t != null && (t.getExitCode() != null && t.getExitCode() != 0 || PodProblem.OOM_KILLED.equals(t.getReason()));
+    }
+
+    private static int restarts(ContainerStatus c) {
+        return c.getRestartCount() == null ? 0 : c.getRestartCount();
     }
 
     public void forget(Pod pod) {

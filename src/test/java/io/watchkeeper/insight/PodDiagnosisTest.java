@@ -95,6 +95,37 @@ class PodDiagnosisTest {
         assertThat(r.recheckAfter()).contains(GRACE.minusSeconds(5));
     }
 
+    /**
+     * Seen on a real kubelet: a container killed for memory waits out its back-off, starts again, and its status shows
+     * no {@code lastState} (the container GC removed that run). It is still in the episode the insight saw, not
+     * recovered; once it has run for the grace, it is.
+     */
+    @Test
+    void shouldKeepAnEpisodeWhenTheKubeletForgetsTheRunBeforeAsTheContainerStartsAgain() {
+        for (String ended : new String[] { "OOMKilled", "Error" }) {
+            Pod waiting = pod(PodStatuses.waiting("CrashLoopBackOff", 3, ended), NOW.minusSeconds(3600));
+            waiting.getMetadata().setUid("uid-" + ended);
+            String problem = ended.equals("OOMKilled") ? "OOMKilled" : "CrashLoopBackOff";
+            assertThat(diagnosis.diagnose(waiting).problem().orElseThrow().reason()).isEqualTo(problem);
+
+            java.util.function.BiFunction<Integer, Instant, Pod> startedAgain = (restarts, started) -> {
+                PodStatus s = PodStatuses.running(true, restarts); // no lastState
+                s.getContainerStatuses().get(0).getState().getRunning().setStartedAt(started.toString());
+                Pod p = pod(s, NOW.minusSeconds(3600));
+                p.getMetadata().setUid("uid-" + ended);
+                return p;
+            };
+            PodDiagnosis.Result r = diagnosis.diagnose(startedAgain.apply(3, NOW.minusSeconds(1)));
+            assertThat(r.problem()).as(ended + ", started again with no lastState").map(PodProblem::reason).contains(problem);
+            assertThat(r.recheckAfter()).contains(GRACE.minusSeconds(1));
+
+            assertThat(diagnosis.diagnose(startedAgain.apply(3, NOW.minus(GRACE).minusSeconds(1))).problem())
+                    .as(ended + ", running for longer than the grace").isEmpty();
+            assertThat(diagnosis.diagnose(startedAgain.apply(4, NOW.minusSeconds(1))).problem())
+                    .as(ended + ": a run in between was not seen, its end is unknown").isEmpty();
+        }
+    }
+
     @Test
     void shouldNotCallACrashOfAPodThatNeverRestartsALoop() {
         Pod once = pod(restarted(1, 1, null, NOW.minusSeconds(10)), NOW.minusSeconds(3600));

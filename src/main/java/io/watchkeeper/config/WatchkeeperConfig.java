@@ -53,7 +53,7 @@ public interface WatchkeeperConfig {
         Duration retryMax();
 
         /**
-         * Objects per page of an informer's list (the hub's relists, and every list of the insight controllers'): a list
+         * Objects per page of an informer's list (relists, and the insight controllers' lists but the Pod one's first): a list
          * of 10,000 pods then never holds more than one page's objects at once besides the cache, so the heap does not
          * grow by the whole list. 0 lists everything in one response.
          */
@@ -66,8 +66,8 @@ public interface WatchkeeperConfig {
          * with no more heap than pages. The list may be a moment older than etcd; the watch from its resourceVersion
          * brings it up to date. Every other list (a retry, a relist after a watch expired, a restarted informer, a
          * containing question that will serve one already published) reads etcd, by pages, so that a view never goes
-         * back in time. Applies to the hub's informers (ResourceWatches, ClusterResourceWatches); the insight
-         * controllers' informers, which JOSDK runs, read pages.
+         * back in time. Applies to the hub's informers (ResourceWatches, ClusterResourceWatches) and to the Pod insight
+         * controller's informer over all namespaces or one; the Service insight controller's informer reads pages.
          */
         @WithDefault("true")
         boolean firstListFromWatchCache();

@@ -1,7 +1,9 @@
 package io.watchkeeper.informer;
 
-import java.net.MalformedURLException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
@@ -14,7 +16,6 @@ import io.fabric8.kubernetes.client.impl.BaseClient;
 import io.fabric8.kubernetes.client.dsl.internal.OperationSupport;
 import io.fabric8.kubernetes.client.informers.impl.DefaultSharedIndexInformer;
 import io.fabric8.kubernetes.client.informers.impl.ListerWatcher;
-import io.fabric8.kubernetes.client.utils.URLUtils;
 import io.watchkeeper.discovery.ApiResource;
 import io.watchkeeper.informer.FieldSelectors.Term;
 
@@ -77,7 +78,7 @@ final class Fabric8Informers implements InformerStarter {
         Timeline.Source<GenericKubernetesResource> source = si.timeline().newSource(o -> CacheTransform.apply(o, secrets));
         Object paged = pageSize > 0 ? f.withLimit(pageSize) : f; // the same operation, listing by pages
         var listerWatcher = new ListSignals((ListerWatcher<GenericKubernetesResource, GenericKubernetesResourceList>) paged, source,
-                firstFromWatchCache && fresh ? streamed((OperationSupport) f, r, !secrets)::list : null);
+                firstFromWatchCache && fresh ? streamed((OperationSupport) f, r, !secrets) : null);
         DefaultSharedIndexInformer<GenericKubernetesResource, GenericKubernetesResourceList> informer = new DefaultSharedIndexInformer<>(
                 GenericKubernetesResource.class, listerWatcher, 0, executor);
         informer.itemStore(source);
@@ -86,25 +87,10 @@ final class Fabric8Informers implements InformerStarter {
         return backend;
     }
 
-    /**
-     * The first list of {@code op}'s question (its namespace and selectors), read from the watch cache as it arrives;
-     * {@code compact}: read straight into compact form (see {@link StreamedList}).
-     */
-    private StreamedList streamed(OperationSupport op, ApiResource r, boolean compact) {
-        try {
-            URLUtils.URLBuilder url = new URLUtils.URLBuilder(op.getNamespacedUrl());
-            String labels = op.getOperationContext().getLabelQueryParam();
-            if (labels != null) {
-                url.addQueryParameter("labelSelector", labels);
-            }
-            String fields = op.getOperationContext().getFieldQueryParam();
-            if (fields != null) {
-                url.addQueryParameter("fieldSelector", fields);
-            }
-            return new StreamedList(client.adapt(BaseClient.class).getHttpClient(), url.build(), r.groupVersion(), r.kind(),
-                    client.getConfiguration().getRequestTimeout(), client.getKubernetesSerialization(), executor, compact);
-        } catch (MalformedURLException e) {
-            throw new IllegalArgumentException("No URL for the list of " + op.getOperationContext().getPlural(), e);
-        }
+    /** The first list of {@code op}'s question, read from the watch cache as it arrives ({@link StreamedList}). */
+    private static Function<UnaryOperator<GenericKubernetesResource>, CompletableFuture<GenericKubernetesResourceList>> streamed(
+            OperationSupport op, ApiResource r, boolean compact) {
+        StreamedList<GenericKubernetesResource> first = StreamedList.generic(op, r.groupVersion(), r.kind(), compact);
+        return into -> first.list(into).thenApply(StreamedList::genericList);
     }
 }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import java.util.function.IntConsumer;
 import java.util.function.UnaryOperator;
@@ -61,13 +62,16 @@ public class InformerHub {
     /** The controllers that gave their informer's store for a question ({@link #controllerSource}). */
     private final Map<InformerKey, ControllerShare> controllers = new ConcurrentHashMap<>();
 
-    private record ControllerShare(String owner, Timeline.Source<?> source) {
+    /** @param firstList whether the controller's first list may still be streamed ({@link #claimFirstList}) */
+    private record ControllerShare(String owner, Timeline.Source<?> source, AtomicBoolean firstList) {
     }
     private final ScheduledExecutorService scheduler;
     private final KubernetesClient client;
     private volatile boolean stopping;
     /** Objects per page of an informer's list; 0 for one response. */
     private long pageSize;
+    /** Whether a question's first list is read from the watch cache as it arrives (controllers' too: {@link FirstLists}). */
+    private boolean firstListFromWatchCache;
 
     /** Objects per page of an informer's list ({@code watchkeeper.informers.list-page-size}), for controllers' too. */
     public long listPageSize() {
@@ -75,10 +79,12 @@ public class InformerHub {
     }
 
     @Inject
-    public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter) {
+    public InformerHub(KubernetesClient operatorClient, WatchkeeperConfig config, InformerMetrics metrics, RequestCounter counter,
+            FirstLists firstLists) {
         this(hubClient(operatorClient, counter), metrics, Clock.systemUTC(), config.informers().retryInitial(), config.informers().retryMax(),
                 counter, new Timeline.Budget(config.stream().replayBufferSize().asLongValue(), config.stream().replayRetention()),
                 config.informers().listPageSize(), config.informers().firstListFromWatchCache());
+        firstLists.answeredBy(this::claimFirstList);
     }
 
     /**
@@ -90,6 +96,7 @@ public class InformerHub {
             RequestCounter counter, Timeline.Budget replay, long pageSize, boolean firstListFromWatchCache) {
         this(new Fabric8Informers(client, pageSize, firstListFromWatchCache), client, metrics, clock, retryInitial, retryMax, replay, scheduler());
         this.pageSize = pageSize;
+        this.firstListFromWatchCache = firstListFromWatchCache;
         counter.listen(r -> requests.sent(r, informers.values()), (r, code) -> requests.refused(r, code, informers.values()));
         scheduler.scheduleWithFixedDelay(this::sample, 1, 1, TimeUnit.SECONDS);
     }
@@ -406,8 +413,29 @@ public class InformerHub {
         held.computeIfAbsent(ownerId, id -> new HashSet<>()).add(key);
         Timeline.Source<T> source = si.timeline().newSource(transform);
         si.timeline().attach(source);
-        controllers.put(key, new ControllerShare(ownerId, source));
+        controllers.put(key, new ControllerShare(ownerId, source, new AtomicBoolean(true)));
         return source;
+    }
+
+    /**
+     * The controller's store into which the list of {@code collection} (sent on the operator's client, with its
+     * selectors) is to be read from the watch cache as it arrives ({@link FirstLists}): only the first list of a
+     * question a controller's store was made for, once (a retry after it failed, and every relist, go by pages), and
+     * only while nothing of its resource has been published, by the rule for the hub's own informers ({@link #fresh}).
+     */
+    Optional<Timeline.Source<?>> claimFirstList(java.net.URL collection) {
+        if (!firstListFromWatchCache) {
+            return Optional.empty();
+        }
+        RequestCounter.Request request = RequestCounter.Request.parse(java.net.URI.create(collection.toString()));
+        for (Map.Entry<InformerKey, ControllerShare> e : controllers.entrySet()) {
+            SharedInformer si = informers.get(e.getKey());
+            if (si != null && request.matches(e.getKey()) && e.getValue().firstList().getAndSet(false) && fresh(si)) {
+                LOG.debugf("The first list of %s is read from the watch cache as it arrives", e.getKey());
+                return Optional.of(e.getValue().source());
+            }
+        }
+        return Optional.empty();
     }
 
     /** The store {@link #controllerSource} made for {@code key}, while its controller holds it. */

@@ -16,7 +16,8 @@ import io.quarkus.kubernetes.client.KubernetesClientObjectMapper;
  * their informers with this client, and the hub adopts some of them, so their relists, watch restarts and refusals are
  * counted like those of the hub's own informers. It skips {@code metadata.managedFields} while parsing
  * ({@link CacheTransform#serialization(ObjectMapper)}, on the mapper Quarkus gives kubernetes clients): about half of a
- * typical object, which the controllers' caches drop anyway, so a controller's informer syncs as fast as the hub's.
+ * typical object, which the controllers' caches drop anyway, so a controller's informer syncs as fast as the hub's; and a
+ * controller's first list of pods is read from the watch cache as it arrives, as a hub informer's ({@link FirstLists}).
  */
 @Singleton
 public class OperatorClientProducer {
@@ -25,9 +26,11 @@ public class OperatorClientProducer {
 
     @Produces
     @Singleton
-    KubernetesClient kubernetesClient(@KubernetesClientObjectMapper ObjectMapper mapper, Config config, RequestCounter counter) {
+    KubernetesClient kubernetesClient(@KubernetesClientObjectMapper ObjectMapper mapper, Config config, RequestCounter counter,
+            FirstLists firstLists) {
         client = new KubernetesClientBuilder().withKubernetesSerialization(CacheTransform.serialization(mapper)).withConfig(config)
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter)).build();
+        FirstLists.install(client, firstLists);
         return client;
     }
 

@@ -6,6 +6,8 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -680,6 +682,11 @@ public final class Timeline {
         private final ConcurrentHashMap<String, T> live = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Set<String>> keysByNamespace = new ConcurrentHashMap<>();
         private final ConcurrentHashMap<String, Map<String, Set<String>>> keysByLabel = new ConcurrentHashMap<>();
+        /**
+         * Objects {@link #prepare}d for this store and not yet put: {@link #put} takes them as they are. By identity;
+         * emptied when a list begins, so that a failed list leaves nothing behind.
+         */
+        private final Set<Object> prepared = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
         private volatile boolean listing;
         private volatile boolean listedOnce;
         private volatile String listResourceVersion;
@@ -741,6 +748,7 @@ public final class Timeline {
 
         /** A LIST (not a continuation page) is about to be sent. */
         public void beginList() {
+            prepared.clear();
             listing = true;
             timeline.beginList(this);
         }
@@ -784,7 +792,19 @@ public final class Timeline {
             if (obj == cached) {
                 return cached; // put before, by cache(): transformed and compacted already
             }
-            return timeline.write(this, key, Compactor.SHARED.compact(transform.apply(obj)));
+            return timeline.write(this, key, prepared.remove(obj) ? obj : Compactor.SHARED.compact(transform.apply(obj)));
+        }
+
+        /**
+         * {@code obj} as this store will hold it (transformed and compacted), without putting it: for a list read item
+         * by item ({@link StreamedList}) into an informer whose handlers are to be told of each item as fabric8's
+         * reflector puts it (a controller's: an object already in the store would not be an addition). The list then
+         * holds small objects rather than whole ones, and the reflector's put does not transform them again.
+         */
+        T prepare(T obj) {
+            T ready = Compactor.SHARED.compact(transform.apply(obj));
+            prepared.add(ready);
+            return ready;
         }
 
         /**

@@ -18,10 +18,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watchkeeper.insight.InsightScope;
 import io.watchkeeper.testing.AuditLog;
@@ -40,6 +43,8 @@ class StreamedFirstListTest {
     /** Pages this small would take several requests for the question's pods. */
     private static final long PAGE = 5;
     private static final int WEB = 20;
+    /** A controller's pods: three pages' worth. */
+    private static final int API = 12;
 
     private static KubernetesClient admin;
 
@@ -52,6 +57,13 @@ class StreamedFirstListTest {
         }
         for (int i = 0; i < 5; i++) {
             admin.resource(Watches.pod(NS, "db-" + i, Map.of("app", "db"))).create();
+            admin.resource(Watches.pod(NS, "cache-" + i, Map.of("app", "cache"))).create();
+        }
+        for (int i = 0; i < 2; i++) {
+            admin.resource(Watches.pod(NS, "queue-" + i, Map.of("app", "queue"))).create();
+        }
+        for (int i = 0; i < API; i++) {
+            admin.resource(Watches.pod(NS, "api-" + i, Map.of("app", "api"))).create();
         }
     }
 
@@ -100,7 +112,7 @@ class StreamedFirstListTest {
     void shouldReportTheApiServersStatusWhenTheListFails() throws Exception {
         try (KubernetesClient client = new KubernetesClientBuilder().withConfig(admin.getConfiguration())
                 .withKubernetesSerialization(CacheTransform.serialization()).build()) {
-            StreamedList nothing = new StreamedList(client.adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient(),
+            StreamedList<io.fabric8.kubernetes.api.model.GenericKubernetesResource> nothing = StreamedList.at(client.adapt(io.fabric8.kubernetes.client.impl.BaseClient.class).getHttpClient(),
                     new java.net.URL(client.getMasterUrl(), "api/v1/namespaces/" + NS + "/nothings"), "v1", "Nothing", 30_000,
                     client.getKubernetesSerialization(), java.util.concurrent.ForkJoinPool.commonPool(), true);
             assertThatThrownBy(() -> nothing.list(o -> o).get(60, java.util.concurrent.TimeUnit.SECONDS))
@@ -130,13 +142,139 @@ class StreamedFirstListTest {
         }
     }
 
+    /**
+     * A built-in controller's pod informer (JOSDK builds it from the operator's client: a list limit, the hub's store)
+     * reads its first list as the hub's informers do: one response from the watch cache, read into the store as it
+     * arrives. Its handlers are told of every pod as an addition, once, and the watch follows; the next list of the
+     * question (a relist) would go by pages.
+     */
+    @Test
+    void shouldReadAControllersFirstListOfPodsFromTheWatchCacheAndTellItsHandlersOfEachPod() throws Exception {
+        InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=api"), FieldSelectors.FieldSelector.EVERYTHING);
+        RequestCounter counter = new RequestCounter();
+        FirstLists firstLists = new FirstLists();
+        InformerHub hub = hub(true, counter);
+        firstLists.answeredBy(hub::claimFirstList);
+        try (KubernetesClient operator = operatorClient(counter, firstLists)) {
+            Timeline.Source<Pod> store = hub.controllerSource("controller/api", key, InsightScope.PODS, CacheTransform::strip);
+            SharedIndexInformer<Pod> informer = operator.resources(Pod.class).inNamespace(NS).withLabelSelector("app=api").withLimit(PAGE)
+                    .runnableInformer(0);
+            informer.itemStore(store);
+            Map<String, Integer> added = new java.util.concurrent.ConcurrentHashMap<>();
+            informer.addEventHandler(new ResourceEventHandler<>() {
+                @Override
+                public void onAdd(Pod pod) {
+                    added.merge(pod.getMetadata().getName(), 1, Integer::sum);
+                }
+
+                @Override
+                public void onUpdate(Pod before, Pod after) {
+                }
+
+                @Override
+                public void onDelete(Pod pod, boolean unknownFinalState) {
+                }
+            });
+            try {
+                informer.start().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+
+                List<Pod> expected = admin.pods().inNamespace(NS).withLabel("app", "api").list().getItems();
+                assertThat(versions(store.values().toList())).isEqualTo(versions(expected));
+                assertThat(store.values()).allSatisfy(p -> {
+                    assertThat(p.getMetadata().getManagedFields()).isNullOrEmpty();
+                    // compacted as it was read: its parts are shared and frozen
+                    assertThatThrownBy(() -> p.getSpec().getContainers().add(null)).isInstanceOf(UnsupportedOperationException.class);
+                });
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(added).hasSize(expected.size())
+                        .allSatisfy((name, times) -> assertThat(times).as(name).isEqualTo(1)));
+                assertThat(store.everListed()).as("the store was told where the list began and ended").isTrue();
+                List<JsonNode> lists = AuditLog.entries(AuditLog.listOf(PODS, "labelSelector=app=api").and(AuditLog.stage("ResponseComplete")));
+                assertThat(lists).singleElement().satisfies(e -> assertThat(uri(e)).contains("resourceVersion=0").doesNotContain("limit="));
+                assertThat(hub.claimFirstList(StreamedList.collection((io.fabric8.kubernetes.client.dsl.internal.OperationSupport) operator
+                        .pods().inNamespace(NS).withLabelSelector("app=api")))).as("a relist goes by pages").isEmpty();
+
+                admin.resource(Watches.pod(NS, "api-late", Map.of("app", "api"))).create();
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(added).containsEntry("api-late", 1));
+                assertThat(store.get(NS + "/api-late")).isNotNull();
+            } finally {
+                informer.stop();
+                admin.pods().inNamespace(NS).withName("api-late").delete();
+            }
+        } finally {
+            hub.shutdown();
+        }
+    }
+
+    /**
+     * Once something of the resource has been published (here another question on pods), a controller's first list
+     * may not be older than what was seen: it goes by pages from etcd, as a relist does.
+     */
+    @Test
+    void shouldListAControllersFirstListByPagesOnceItsResourceWasPublished() throws Exception {
+        InformerKey other = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=other"), FieldSelectors.FieldSelector.EVERYTHING);
+        InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=cache"), FieldSelectors.FieldSelector.EVERYTHING);
+        RequestCounter counter = new RequestCounter();
+        FirstLists firstLists = new FirstLists();
+        InformerHub hub = hub(true, counter);
+        firstLists.answeredBy(hub::claimFirstList);
+        try (KubernetesClient operator = operatorClient(counter, firstLists)) {
+            SharedInformer published = hub.assign("watch", Map.of(other, InsightScope.PODS), (c, k) -> {
+            }).get(other);
+            await().atMost(Duration.ofSeconds(60)).until(published::synced);
+            Timeline.Source<Pod> store = hub.controllerSource("controller/cache", key, InsightScope.PODS, CacheTransform::strip);
+            SharedIndexInformer<Pod> informer = operator.resources(Pod.class).inNamespace(NS).withLabelSelector("app=cache").withLimit(PAGE).runnableInformer(0);
+            informer.itemStore(store);
+            try {
+                informer.start().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(versions(store.values().toList())).isEqualTo(versions(admin.pods().inNamespace(NS).withLabel("app", "cache").list()
+                        .getItems()));
+                List<JsonNode> lists = AuditLog.entries(AuditLog.listOf(PODS, "labelSelector=app=cache").and(AuditLog.stage("ResponseComplete")));
+                assertThat(lists).isNotEmpty().allSatisfy(e -> assertThat(uri(e)).contains("limit=" + PAGE).doesNotContain("resourceVersion=0"));
+            } finally {
+                informer.stop();
+            }
+            // without a list limit too (list-page-size 0), where fabric8 would ask the watch cache for a first list
+            InformerKey whole = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=queue"), FieldSelectors.FieldSelector.EVERYTHING);
+            Timeline.Source<Pod> wholeStore = hub.controllerSource("controller/queue", whole, InsightScope.PODS, CacheTransform::strip);
+            SharedIndexInformer<Pod> unlimited = operator.resources(Pod.class).inNamespace(NS).withLabelSelector("app=queue").runnableInformer(0);
+            unlimited.itemStore(wholeStore);
+            try {
+                unlimited.start().toCompletableFuture().get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(wholeStore.size()).isEqualTo(2);
+                List<JsonNode> lists = AuditLog.entries(AuditLog.listOf(PODS, "labelSelector=app=queue").and(AuditLog.stage("ResponseComplete")));
+                assertThat(lists).singleElement().satisfies(e -> assertThat(uri(e)).doesNotContain("resourceVersion=0").doesNotContain("limit="));
+            } finally {
+                unlimited.stop();
+            }
+        } finally {
+            hub.shutdown();
+        }
+    }
+
+    /** The operator's client as {@code OperatorClientProducer} makes it, as the operator's user. */
+    private static KubernetesClient operatorClient(RequestCounter counter, FirstLists firstLists) {
+        KubernetesClient client = new KubernetesClientBuilder().withConfig(operatorConfig())
+                .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper()))
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter)).build();
+        FirstLists.install(client, firstLists);
+        return client;
+    }
+
+    private static Config operatorConfig() {
+        return new ConfigBuilder(Config.empty()).withMasterUrl(TestCluster.controlPlane().url()).withOauthToken(TestCluster.OPERATOR.token())
+                .withTrustCerts(true).build();
+    }
+
     /** A hub as the operator runs it (its client is the operator's user, whose requests the API server audits). */
     private static InformerHub hub(boolean firstListFromWatchCache) {
-        Config config = new ConfigBuilder(Config.empty()).withMasterUrl(TestCluster.controlPlane().url())
-                .withOauthToken(TestCluster.OPERATOR.token()).withTrustCerts(true).build();
-        KubernetesClient own = new KubernetesClientBuilder().withConfig(config).withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
+        return hub(firstListFromWatchCache, new RequestCounter());
+    }
+
+    private static InformerHub hub(boolean firstListFromWatchCache, RequestCounter counter) {
+        KubernetesClient own = new KubernetesClientBuilder().withConfig(operatorConfig()).withKubernetesSerialization(CacheTransform.serialization())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter.forHubClient())).build(); // the hub closes it
         return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(1),
-                Duration.ofSeconds(5), new RequestCounter(), new Timeline.Budget(1 << 20, Duration.ofMinutes(2)), PAGE,
+                Duration.ofSeconds(5), counter, new Timeline.Budget(1 << 20, Duration.ofMinutes(2)), PAGE,
                 firstListFromWatchCache);
     }
 

@@ -53,6 +53,34 @@ class TimelineTest {
         assertThat(writes).containsExactly("added b", "added a");
     }
 
+    /**
+     * A list read item by item into a controller's store: each item is transformed and compacted as it is read but only
+     * put by fabric8's reflector, which then tells the controller of an addition; the put does not transform it again.
+     * A list that failed leaves nothing prepared behind.
+     */
+    @Test
+    void shouldPutAPreparedObjectAsItIsAndAsAnAddition() {
+        List<String> transformed = new ArrayList<>();
+        Source<HasMetadata> counted = timeline.newSource(o -> {
+            transformed.add(name(o));
+            return o;
+        });
+        timeline.attach(counted);
+        counted.beginList();
+        HasMetadata a = counted.prepare(cm("a", "3"));
+        assertThat(counted.size()).as("prepared, not put").isZero();
+
+        assertThat(counted.put("default/a", a)).as("an addition: nothing was there").isNull();
+        assertThat(counted.get("default/a")).isSameAs(a);
+        assertThat(transformed).containsExactly("a");
+        assertThat(writes).containsExactly("added a");
+
+        HasMetadata b = counted.prepare(cm("b", "4"));
+        counted.beginList(); // the list failed; its retry puts what it reads, transformed
+        counted.put("default/b", b);
+        assertThat(transformed).containsExactly("a", "b", "b");
+    }
+
     @Test
     void shouldLogEveryChangeAfterTheListInOrderAndGiveEachTheNextPosition() {
         listed(Map.of("a", "1"));

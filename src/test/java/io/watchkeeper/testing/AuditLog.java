@@ -42,8 +42,13 @@ public final class AuditLog {
         return e -> stage.equals(e.path("stage").asText());
     }
 
+    /** An entry's request URI, decoded. */
+    public static String uri(JsonNode e) {
+        return java.net.URLDecoder.decode(e.path("requestURI").asText(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static boolean uriMatches(JsonNode e, String path, String query) {
-        String uri = java.net.URLDecoder.decode(e.path("requestURI").asText(), java.nio.charset.StandardCharsets.UTF_8);
+        String uri = uri(e);
         int q = uri.indexOf('?');
         String p = q < 0 ? uri : uri.substring(0, q);
         return p.equals(path) && (query == null || (q >= 0 && uri.substring(q).contains(query)));

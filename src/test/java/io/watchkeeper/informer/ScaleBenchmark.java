@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -116,7 +117,8 @@ public final class ScaleBenchmark {
         Syncs plainSyncs = new Syncs("plain fabric8 informer");
         Syncs hubSyncs = new Syncs("Watchkeeper hub (generic)");
         Syncs hubPagedSyncs = new Syncs("Watchkeeper hub (generic), first list by pages of 500 from etcd");
-        Syncs typedSyncs = new Syncs("Watchkeeper typed store (insight's)");
+        Syncs typedSyncs = new Syncs("Watchkeeper typed store (insight's), first list streamed");
+        Syncs typedPagedSyncs = new Syncs("Watchkeeper typed store (insight's), first list by pages of 500 from etcd");
         for (int r = 0; r < repeats; r++) {
             boolean first = r == 0;
 
@@ -161,21 +163,46 @@ public final class ScaleBenchmark {
             hub = null;
             si = null;
 
-            KubernetesClient operatorLike = new KubernetesClientBuilder().withConfig(client.getConfiguration())
-                    .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper())).build();
-            SharedIndexInformer<Pod> typed = operatorLike.pods().inAnyNamespace().withLimit(500L).runnableInformer(0); // pages, as the operator lists
-            raw = time(rawList);
-            m = new Measure("Watchkeeper typed store (insight's)", pods);
-            Timeline timeline = typedCache(typed);
-            typedSyncs.add(m, raw);
-            if (first) {
-                m.heap(timeline.size(), timeline);
-                System.out.print("Watchkeeper typed store, where the bytes go:\n" + CacheFootprint.profile(timeline, m.poolBefore, 12));
+            for (boolean streamed : new boolean[] { true, false }) {
+                // as the operator runs the pod controller's informer: its client's pods (FirstLists), a list limit, the
+                // hub's store for the question; its first list streamed from the watch cache, or by pages of 500
+                RequestCounter counter = new RequestCounter();
+                FirstLists firstLists = new FirstLists();
+                InformerHub typedHub = hub(client, streamed, counter);
+                hub = typedHub;
+                boolean[] claimed = new boolean[1];
+                firstLists.answeredBy(url -> {
+                    Optional<Timeline.Source<?>> into = typedHub.claimFirstList(url);
+                    claimed[0] |= into.isPresent();
+                    return into;
+                });
+                KubernetesClient operatorLike = new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                        .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper()))
+                        .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter)).build();
+                FirstLists.install(operatorLike, firstLists);
+                SharedIndexInformer<Pod> typed = operatorLike.resources(Pod.class).inAnyNamespace().withLimit(500L).runnableInformer(0);
+                raw = time(rawList);
+                m = new Measure(streamed ? "Watchkeeper typed store (insight's)" : "Watchkeeper typed store, first list by pages", pods);
+                Timeline.Source<Pod> source = hub.controllerSource("controller/bench", key, InsightScope.PODS, CacheTransform::strip);
+                typed.itemStore(source);
+                typed.start().toCompletableFuture().get(10, TimeUnit.MINUTES);
+                awaitTrue(source::everListed); // told by the informer's WATCH, which follows the list at once
+                if (claimed[0] != streamed) {
+                    throw new IllegalStateException("The typed store's first list was " + (claimed[0] ? "" : "not ") + "streamed");
+                }
+                (streamed ? typedSyncs : typedPagedSyncs).add(m, raw);
+                if (first && streamed) {
+                    m.heap(source.size(), source.timeline());
+                    System.out.print("Watchkeeper typed store, where the bytes go:\n"
+                            + CacheFootprint.profile(source.timeline(), m.poolBefore, 12));
+                }
+                typed.stop();
+                operatorLike.close();
+                hub.shutdown();
+                hub = null;
             }
-            typed.stop();
-            operatorLike.close();
         }
-        for (Syncs syncs : List.of(plainSyncs, hubSyncs, hubPagedSyncs, typedSyncs)) {
+        for (Syncs syncs : List.of(plainSyncs, hubSyncs, hubPagedSyncs, typedSyncs, typedPagedSyncs)) {
             syncs.print();
         }
     }
@@ -187,11 +214,16 @@ public final class ScaleBenchmark {
 
     /** The same, its first lists read from the watch cache as they arrive (the default) or by pages from etcd. */
     static InformerHub hub(KubernetesClient client, boolean firstFromWatchCache) {
+        return hub(client, firstFromWatchCache, new RequestCounter());
+    }
+
+    /** The same, its requests and the operator's client's seen by {@code counter} (as the operator's are). */
+    static InformerHub hub(KubernetesClient client, boolean firstFromWatchCache, RequestCounter counter) {
         KubernetesClient own = new KubernetesClientBuilder().withConfig(client.getConfiguration())
-                .withKubernetesSerialization(CacheTransform.serialization()).build(); // the hub closes it
+                .withKubernetesSerialization(CacheTransform.serialization())
+                .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter.forHubClient())).build(); // the hub closes it
         return new InformerHub(own, new InformerMetrics(new SimpleMeterRegistry()), Clock.systemUTC(), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), new RequestCounter(), new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), 500,
-                firstFromWatchCache);
+                Duration.ofSeconds(30), counter, new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), 500, firstFromWatchCache);
     }
 
     /**
@@ -378,7 +410,24 @@ public final class ScaleBenchmark {
                 .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build(), HttpResponse.BodyHandlers.ofByteArray()).body();
         Stats parse = new Stats("client side of a streamed list, from memory: parsing alone");
         Stats cache = new Stats("client side of a streamed list, from memory: parsing and caching (the hub's store)");
+        Stats typedParse = new Stats("client side of a streamed list, from memory: typed pods, parsing alone");
+        Stats typedCache = new Stats("client side of a streamed list, from memory: typed pods, parsing and caching (a controller's store)");
+        StreamedList.ItemReader<Pod> typed = CacheTransform.reader(Pod.class)::readValue;
         for (int r = 0; r <= repeats; r++) { // a first round to warm the JIT up, not counted
+            usedHeap();
+            long tt = time(() -> StreamedList.parse(new java.io.ByteArrayInputStream(body), typed, o -> o));
+            Timeline pods = new Timeline(new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), Clock.systemUTC(), (type, p, c) -> {
+            });
+            Timeline.Source<Pod> podSource = pods.newSource(CacheTransform::strip);
+            pods.attach(podSource);
+            podSource.beginList();
+            usedHeap();
+            long tu = time(() -> StreamedList.parse(new java.io.ByteArrayInputStream(body), typed, podSource::prepare).items()
+                    .forEach(p -> podSource.put(podSource.getKey(p), p))); // as fabric8's reflector puts them
+            if (r > 0) {
+                typedParse.add(tt);
+                typedCache.add(tu);
+            }
             usedHeap();
             long t = time(() -> StreamedList.parse(new java.io.ByteArrayInputStream(body), true, o -> o));
             Timeline timeline = new Timeline(new Timeline.Budget(4L << 20, Duration.ofMinutes(2)), Clock.systemUTC(), (type, p, c) -> {
@@ -396,6 +445,8 @@ public final class ScaleBenchmark {
         }
         parse.print("ms", 1e-6);
         cache.print("ms", 1e-6);
+        typedParse.print("ms", 1e-6);
+        typedCache.print("ms", 1e-6);
     }
 
     static long get(HttpClient http, ControlPlane cp, String path) throws Exception {

@@ -68,7 +68,7 @@ public class ControllerInformerBridge<R extends HasMetadata> extends AbstractEve
     public static <R extends HasMetadata> void share(ControllerConfigurationOverrider<R> overrider, InformerHub hub, String ownerId,
             ApiResource resource, List<InformerKey> keys, java.util.function.UnaryOperator<R> transform) {
         if (hub.listPageSize() > 0) {
-            overrider.withInformerListLimit(hub.listPageSize()); // lists by pages, as the hub's informers do
+            overrider.withInformerListLimit(hub.listPageSize()); // relists by pages, as the hub's informers do (a pod controller's first list: FirstLists)
         }
         if (shareable(keys)) {
             overrider.withItemStore(hub.controllerSource(ownerId, keys.get(0), resource, transform));

@@ -46,6 +46,9 @@ class StreamedFirstListTest {
     /** A controller's pods: three pages' worth. */
     private static final int API = 12;
 
+    /** Sees the requests of a test's hub and of its operator's client, as the operator's counter does. */
+    private final RequestCounter counter = new RequestCounter();
+
     private static KubernetesClient admin;
 
     @BeforeAll
@@ -151,11 +154,8 @@ class StreamedFirstListTest {
     @Test
     void shouldReadAControllersFirstListOfPodsFromTheWatchCacheAndTellItsHandlersOfEachPod() throws Exception {
         InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=api"), FieldSelectors.FieldSelector.EVERYTHING);
-        RequestCounter counter = new RequestCounter();
-        FirstLists firstLists = new FirstLists();
         InformerHub hub = hub(true, counter);
-        firstLists.answeredBy(hub::claimFirstList);
-        try (KubernetesClient operator = operatorClient(counter, firstLists)) {
+        try (KubernetesClient operator = operatorClient(hub)) {
             Timeline.Source<Pod> store = hub.controllerSource("controller/api", key, InsightScope.PODS, CacheTransform::strip);
             SharedIndexInformer<Pod> informer = operator.resources(Pod.class).inNamespace(NS).withLabelSelector("app=api").withLimit(PAGE)
                     .runnableInformer(0);
@@ -213,11 +213,8 @@ class StreamedFirstListTest {
     void shouldListAControllersFirstListByPagesOnceItsResourceWasPublished() throws Exception {
         InformerKey other = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=other"), FieldSelectors.FieldSelector.EVERYTHING);
         InformerKey key = InformerKey.of(InsightScope.PODS, NS, LabelSelectors.parse("app=cache"), FieldSelectors.FieldSelector.EVERYTHING);
-        RequestCounter counter = new RequestCounter();
-        FirstLists firstLists = new FirstLists();
         InformerHub hub = hub(true, counter);
-        firstLists.answeredBy(hub::claimFirstList);
-        try (KubernetesClient operator = operatorClient(counter, firstLists)) {
+        try (KubernetesClient operator = operatorClient(hub)) {
             SharedInformer published = hub.assign("watch", Map.of(other, InsightScope.PODS), (c, k) -> {
             }).get(other);
             await().atMost(Duration.ofSeconds(60)).until(published::synced);
@@ -251,8 +248,13 @@ class StreamedFirstListTest {
         }
     }
 
-    /** The operator's client as {@code OperatorClientProducer} makes it, as the operator's user. */
-    private static KubernetesClient operatorClient(RequestCounter counter, FirstLists firstLists) {
+    /**
+     * The operator's client as {@code OperatorClientProducer} makes it, as the operator's user, beside {@code hub} (made
+     * with {@link #counter}) as the operator wires them.
+     */
+    private KubernetesClient operatorClient(InformerHub hub) {
+        FirstLists firstLists = new FirstLists();
+        firstLists.answeredBy(hub::claimFirstList);
         KubernetesClient client = new KubernetesClientBuilder().withConfig(operatorConfig())
                 .withKubernetesSerialization(CacheTransform.serialization(new com.fasterxml.jackson.databind.ObjectMapper()))
                 .withHttpClientBuilderConsumer(b -> b.addOrReplaceInterceptor(RequestCounter.NAME, counter)).build();

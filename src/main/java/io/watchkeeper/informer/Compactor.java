@@ -19,10 +19,12 @@ import java.util.NoSuchElementException;
 import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.SerializableString;
 
 /**
  * Makes cached objects small by sharing what they have in common. Pods of one ReplicaSet carry the same containers,
@@ -43,6 +45,9 @@ import com.fasterxml.jackson.core.JsonParseException;
  * <p>
  * JSON can also be read straight into compact form ({@link #reader}), with the same result as compacting what Jackson
  * builds, without the maps Jackson builds: that is how a hub informer's first list is read.
+ * <p>
+ * A part found again for another object keeps its JSON beside it once it is written ({@link #json}, for
+ * {@link ObjectJson}), and lets go of it with the part.
  */
 public final class Compactor {
 
@@ -56,6 +61,12 @@ public final class Compactor {
     private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
 
     private final ConcurrentHashMap<Key, Key> pool = new ConcurrentHashMap<>();
+    /** Numbers the objects compacted (or read), so that a part found again within the same object is not shared. */
+    private final java.util.concurrent.atomic.AtomicInteger owners = new java.util.concurrent.atomic.AtomicInteger();
+    /** A pool entry's owner once its part was found for another object (no object gets this number). */
+    private static final int REUSED = 0;
+    /** The pooled parts found for more than one object, by identity, each with its JSON once written ({@link #json}). */
+    private final ConcurrentHashMap<Object, Shared> shared = new ConcurrentHashMap<>();
     private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
     private final ClassValue<Field[]> fields = new ClassValue<>() {
         @Override
@@ -71,7 +82,7 @@ public final class Compactor {
         if (object == null) {
             return null;
         }
-        return (T) compact(object, 0);
+        return (T) compact(object, 0, nextOwner());
     }
 
     /**
@@ -89,7 +100,20 @@ public final class Compactor {
         return pool.size();
     }
 
-    private Object compact(Object value, int depth) {
+    /** The next object's number: wraps around, never {@link #REUSED} (two objects alike by it only miss a sharing). */
+    private int nextOwner() {
+        int n = owners.incrementAndGet();
+        return n == REUSED ? owners.incrementAndGet() : n;
+    }
+
+    /** Entries of the identity index: pooled parts found for more than one object. */
+    int pooledByIdentity() {
+        purge();
+        return shared.size();
+    }
+
+    /** {@code owner}: the object being compacted, as a number (a part found again for another one is shared). */
+    private Object compact(Object value, int depth, int owner) {
         if (value == null) {
             return null;
         }
@@ -106,10 +130,10 @@ public final class Compactor {
             Object[] kv = new Object[m.size() * 2];
             int i = 0;
             for (Map.Entry<?, ?> e : m.entrySet()) {
-                kv[i++] = compact(e.getKey(), depth);
-                kv[i++] = compact(e.getValue(), child(depth, e.getKey()));
+                kv[i++] = compact(e.getKey(), depth, owner);
+                kv[i++] = compact(e.getValue(), child(depth, e.getKey()), owner);
             }
-            return intern(new FrozenMap(kv), depth);
+            return intern(new FrozenMap(kv), depth, owner);
         }
         if (value instanceof List<?> l) {
             if (l.isEmpty()) {
@@ -118,9 +142,9 @@ public final class Compactor {
             Object[] items = new Object[l.size()];
             int i = 0;
             for (Object o : l) {
-                items[i++] = compact(o, child(depth, null));
+                items[i++] = compact(o, child(depth, null), owner);
             }
-            return intern(new FrozenList(items), depth);
+            return intern(new FrozenList(items), depth, owner);
         }
         if (isModel(value)) {
             boolean whole = true;
@@ -128,7 +152,7 @@ public final class Compactor {
                 try {
                     Object v = f.get(value);
                     // a model's field bag belongs to it: same depth
-                    Object c = compact(v, f.getName().equals("additionalProperties") ? depth : child(depth, f.getName()));
+                    Object c = compact(v, f.getName().equals("additionalProperties") ? depth : child(depth, f.getName()), owner);
                     if (c != v) {
                         if (f.getType().isInstance(c)) {
                             f.set(value, c);
@@ -140,7 +164,7 @@ public final class Compactor {
                     throw new IllegalStateException("Cannot compact " + f, e);
                 }
             }
-            return whole ? intern(value, depth) : value; // never share a part with a mutable child
+            return whole ? intern(value, depth, owner) : value; // never share a part with a mutable child
         }
         return value; // numbers, booleans, enums: small, or shared by the JVM already
     }
@@ -162,24 +186,26 @@ public final class Compactor {
         return depth == 0 && "status".equals(name) ? -1 : depth + 1;
     }
 
-    private Object intern(Object part, int depth) {
+    private Object intern(Object part, int depth, int owner) {
         if (depth < POOLED_FROM_DEPTH) {
             return part;
         }
         int hash = shallowHash(part);
-        Key probe = new Key(part, hash, null);
+        Key probe = new Key(part, hash, null, owner);
         Key found = pool.get(probe);
         if (found != null) {
             Object shared = found.get();
             if (shared != null) {
+                reused(found, shared, owner);
                 return shared;
             }
         }
-        Key key = new Key(part, hash, cleared);
+        Key key = new Key(part, hash, cleared, owner);
         Key before = pool.putIfAbsent(key, key);
         if (before != null) {
             Object shared = before.get();
             if (shared != null) {
+                reused(before, shared, owner);
                 return shared;
             }
             pool.put(key, key); // the one before was collected meanwhile
@@ -187,14 +213,76 @@ public final class Compactor {
         return part;
     }
 
-    private void purge() {
-        for (Object k; (k = cleared.poll()) != null;) {
-            pool.remove(k);
+    /**
+     * {@code part} (pooled under {@code key}) was found for object {@code owner}: the first time that is another object
+     * than the one it was pooled for, it is indexed by identity, to keep its JSON. Parts pooled for one object only (a
+     * pod's own volumes) get no entry there.
+     */
+    private void reused(Key key, Object part, int owner) {
+        if (key.reusedBy(owner)) {
+            Shared s = new Shared(part, cleared);
+            shared.putIfAbsent(s, s);
         }
     }
 
+    private void purge() {
+        for (Object k; (k = cleared.poll()) != null;) {
+            if (k instanceof Shared) {
+                shared.remove(k);
+            } else {
+                pool.remove(k);
+            }
+        }
+    }
+
+    /**
+     * The JSON of {@code part} if it is a shared part (in the pool, and found there for a second object at least), as
+     * {@code by} (the serializer) wrote it; else null. The first time, it is written by {@code writer} (none: only look)
+     * and kept beside the part while the part is pooled, so that the objects sharing it are written without writing it
+     * again ({@link ObjectJson}). A part pooled for one object only (a pod's containers, when its volumes are its own)
+     * keeps nothing, and neither does a part asked for by another serializer than the one that wrote it. Cached objects
+     * are read-only, so what a part's JSON says does not change. Costs one lookup by identity for any other part.
+     */
+    SerializableString json(Object part, Object by, Function<Object, SerializableString> writer) {
+        Shared s = shared.get(new Same(part));
+        if (s == null) {
+            return null;
+        }
+        Kept kept = s.kept;
+        if (kept == null) {
+            if (writer == null) {
+                return null;
+            }
+            kept = new Kept(by, writer.apply(part)); // two threads may both write it: the same JSON
+            s.kept = kept;
+        }
+        return kept.by == by ? kept.json : null;
+    }
+
+    /** The JSON kept beside {@code part}, or null: for tests. */
+    String keptJson(Object part) {
+        Shared s = shared.get(new Same(part));
+        Kept kept = s == null ? null : s.kept;
+        return kept == null ? null : kept.json.getValue();
+    }
+
+    /** How many parts keep their JSON now. */
+    int keptParts() {
+        purge();
+        return (int) shared.values().stream().filter(s -> s.kept != null).count();
+    }
+
+    /** A shared part's JSON and the serializer that wrote it. */
+    private record Kept(Object by, SerializableString json) {
+    }
+
     private static boolean isModel(Object value) {
-        return value.getClass().getName().startsWith(MODEL_PACKAGE) && !value.getClass().isEnum();
+        return isModel(value.getClass());
+    }
+
+    /** A fabric8 model class: the model objects this compacts (and may share) field by field. */
+    static boolean isModel(Class<?> type) {
+        return type.getName().startsWith(MODEL_PACKAGE) && !type.isEnum();
     }
 
     /** Pooled kinds: parts compared by identity once compacted (their parts are canonical already). */
@@ -279,6 +367,8 @@ public final class Compactor {
         private static final int MOST_NAMES_SEARCHED = 32;
         private Object[] stack = new Object[256];
         private int top;
+        /** The object being read, as a number ({@link #owners}). */
+        private int owner;
         /** The parser's names (one instance per name, from its symbol table) to the interned ones. */
         private final IdentityHashMap<String, String> names = new IdentityHashMap<>();
         /** Values met so far in this read, interned (a call to {@link String#intern} costs more than a lookup here). */
@@ -317,7 +407,15 @@ public final class Compactor {
          * The value whose first token is the parser's current one, as {@code compact} at {@code depth} would give it;
          * the parser is left on the value's last token.
          */
+        /** The parts read from now on are another object's (a value read at depth 0 is one too). */
+        void nextObject() {
+            owner = nextOwner();
+        }
+
         Object read(JsonParser p, int depth) throws IOException {
+            if (depth == 0) {
+                nextObject();
+            }
             JsonToken t = p.currentToken();
             if (t == null) {
                 throw new JsonParseException(p, "Unexpected end of JSON input");
@@ -369,7 +467,7 @@ public final class Compactor {
             Object[] kv = Arrays.copyOfRange(stack, from, top);
             Arrays.fill(stack, from, top, null);
             top = from;
-            return intern(new FrozenMap(kv), depth);
+            return intern(new FrozenMap(kv), depth, owner);
         }
 
         private Object readArray(JsonParser p, int depth) throws IOException {
@@ -384,7 +482,7 @@ public final class Compactor {
             Object[] items = Arrays.copyOfRange(stack, from, top);
             Arrays.fill(stack, from, top, null);
             top = from;
-            return intern(new FrozenList(items), depth);
+            return intern(new FrozenList(items), depth, owner);
         }
 
         /** Where {@code name} (interned) is among the names collected from {@code from} on; -1 if it is not. */
@@ -408,15 +506,30 @@ public final class Compactor {
     /** A pool entry: weak on the shared part, with its hash kept for when the part is gone. */
     private final class Key extends WeakReference<Object> {
         private final int hash;
+        /** The object the part was first pooled for, until it is found for another one: then {@link #REUSED}. */
+        private volatile int owner;
 
-        Key(Object part, int hash, ReferenceQueue<Object> queue) {
+        Key(Object part, int hash, ReferenceQueue<Object> queue, int owner) {
             super(part, queue);
             this.hash = hash;
+            this.owner = owner;
         }
 
         @Override
         public int hashCode() {
             return hash;
+        }
+
+        /** @return whether this made the part shared (found for another object than its first, the first time) */
+        boolean reusedBy(int other) {
+            if (owner == REUSED || other == owner) {
+                return false;
+            }
+            synchronized (this) {
+                boolean first = owner != REUSED;
+                owner = REUSED;
+                return first;
+            }
         }
 
         @Override
@@ -430,6 +543,44 @@ public final class Compactor {
             Object a = get();
             Object b = k.get();
             return a != null && b != null && shallowEquals(a, b);
+        }
+    }
+
+    /** A shared part by identity, weakly, and its JSON once written. */
+    private static final class Shared extends WeakReference<Object> {
+        private final int hash;
+        private volatile Kept kept;
+
+        Shared(Object part, ReferenceQueue<Object> queue) {
+            super(part, queue);
+            this.hash = System.identityHashCode(part);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            if (this == o) {
+                return true;
+            }
+            Object p = get();
+            return p != null && (o instanceof Shared s ? s.get() == p : o instanceof Same q && q.part == p);
+        }
+    }
+
+    /** A probe for {@link Shared} entries: the part itself, compared by identity. */
+    private record Same(Object part) {
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(part);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shared s && s.get() == part;
         }
     }
 

@@ -296,6 +296,7 @@ final class StreamedList<T extends HasMetadata> {
             return ITEMS.readValue(p); // null, or what Jackson says of a list item that is not an object
         }
         GenericKubernetesResource item = new GenericKubernetesResource();
+        compactor.nextObject();
         for (String field = p.nextFieldName(); field != null; field = p.nextFieldName()) {
             JsonToken value = p.nextToken();
             switch (field) {

@@ -21,7 +21,6 @@ import java.util.stream.Stream;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.informers.cache.Cache;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.watchkeeper.informer.LabelSelectors.Selector;
 
 /**
@@ -49,7 +48,6 @@ import io.watchkeeper.informer.LabelSelectors.Selector;
  */
 public final class Timeline {
 
-    private static final KubernetesSerialization JSON = new KubernetesSerialization();
     /** What a logged change costs beyond its JSON: the record, its strings' headers, the deque's slot. */
     static final int CHANGE_OVERHEAD = 96;
 
@@ -405,7 +403,7 @@ public final class Timeline {
 
     /** An object as stream messages carry it: the same serialisation for snapshots and changes. */
     public static String json(HasMetadata object) {
-        return JSON.asJson(object);
+        return ObjectJson.string(object);
     }
 
     private void keepLog() {

@@ -35,6 +35,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.http.HttpServerRequest;
 import io.watchkeeper.config.WatchkeeperConfig;
@@ -139,7 +140,8 @@ public class CallerAuth {
     /**
      * Authenticates the {@code Authorization} header of a caller at {@code address}: 401 when it is missing or the token
      * is not valid, 429 when that address has had too many tokens refused lately, 503 when the API server cannot be
-     * asked and the token was not seen valid lately.
+     * asked and the token was not seen valid lately. On an event loop thread, where the API server is never asked, a
+     * token not decided within decision-cache-ttl throws {@link WorkerNeeded} ({@link #may} likewise).
      */
     public Caller authenticate(String authorization, String address) {
         if (!enabled) {
@@ -260,6 +262,11 @@ public class CallerAuth {
         Instant now = clock.instant();
         if (now.isBefore(unavailableUntil)) {
             throw new ApiException(503, "ServiceUnavailable", "The API server did not answer a review a moment ago; try again shortly.", 5);
+        }
+        if (Context.isOnEventLoopThread()) {
+            // an event loop never waits for the API server: a caller on one (WatchApi#answer) catches this and goes on
+            // on a worker thread, where the review is asked
+            throw WorkerNeeded.INSTANCE;
         }
         try {
             return review.get();

@@ -96,16 +96,19 @@ class CompactorTest {
     }
 
     @Test
-    void shouldLetPartsGoWhenNoCachedObjectUsesThemAnyMore() {
+    void shouldLetPartsGoWhenNoCachedObjectUsesThemAnyMore() throws Exception {
         List<Pod> cached = new ArrayList<>();
         for (int i = 0; i < 300; i++) {
             cached.add(compactor.compact(pod(i)));
         }
+        ObjectJson.mapper(compactor).writeValueAsBytes(cached); // shared parts' JSON kept beside them
         int pooled = compactor.pooled();
+        int indexed = compactor.pooledByIdentity();
+        assertThat(indexed).as("parts found for more than one pod").isPositive().isLessThanOrEqualTo(pooled);
         cached.clear();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
-            System.gc(); // what this test is about: the pool lets go of collected parts
-            return compactor.pooled() < pooled / 10;
+            System.gc(); // what this test is about: the pool lets go of collected parts, and of their JSON
+            return compactor.pooled() < pooled / 10 && compactor.pooledByIdentity() < indexed / 10;
         });
     }
 

@@ -246,51 +246,106 @@ final class OperatorProcess {
         int bytes = 0;
         int theirBytes = 0;
         HttpClient.Version[] versions = new HttpClient.Version[4]; // as spoken: ours, theirs; by default, then held to 1.1
-        for (int r = 0; r < WARM_UP_READS + MEASURED_READS; r++) {
-            String selector = "app=app-" + (r % sets);
-            String q = "labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8);
-            HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + q))
-                    .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
-            HttpRequest list = HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0&" + q))
-                    .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
-            long[] ours = new long[2];
-            long[] theirs = new long[2];
-            HttpResponse<byte[]> a = null;
-            HttpResponse<byte[]> b = null;
-            for (int v = 0; v < 2; v++) {
-                long t = System.nanoTime();
-                a = (v == 0 ? ours2 : ours11).send(read, HttpResponse.BodyHandlers.ofByteArray());
-                ours[v] = System.nanoTime() - t;
-                t = System.nanoTime();
-                b = (v == 0 ? theirs2 : theirs11).send(list, HttpResponse.BodyHandlers.ofByteArray());
-                theirs[v] = System.nanoTime() - t;
-                if (a.statusCode() != 200 || b.statusCode() != 200) {
-                    throw new IllegalStateException("label read: HTTP " + a.statusCode() + " / " + b.statusCode());
+        ScaleBenchmark.Stats floorH2 = new ScaleBenchmark.Stats("the same answer's bytes from a process that holds them and does nothing else (BytesServer), JDK client by default");
+        ScaleBenchmark.Stats floorH1 = new ScaleBenchmark.Stats("the same, held to HTTP/1.1");
+        Process floor = null; // started after the cold reads, with an answer of ours
+        HttpRequest floorRead = null;
+        try {
+            for (int r = 0; r < WARM_UP_READS + MEASURED_READS; r++) {
+                String selector = "app=app-" + (r % sets);
+                String q = "labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8);
+                HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + q))
+                        .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
+                HttpRequest list = HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0&" + q))
+                        .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
+                long[] ours = new long[2];
+                long[] theirs = new long[2];
+                HttpResponse<byte[]> a = null;
+                HttpResponse<byte[]> b = null;
+                for (int v = 0; v < 2; v++) {
+                    long t = System.nanoTime();
+                    a = (v == 0 ? ours2 : ours11).send(read, HttpResponse.BodyHandlers.ofByteArray());
+                    ours[v] = System.nanoTime() - t;
+                    t = System.nanoTime();
+                    b = (v == 0 ? theirs2 : theirs11).send(list, HttpResponse.BodyHandlers.ofByteArray());
+                    theirs[v] = System.nanoTime() - t;
+                    if (a.statusCode() != 200 || b.statusCode() != 200) {
+                        throw new IllegalStateException("label read: HTTP " + a.statusCode() + " / " + b.statusCode());
+                    }
+                    if (!names(a.body()).equals(names(b.body()))) {
+                        throw new IllegalStateException("label read " + selector + ": the operator and the API server answer differently");
+                    }
+                    versions[2 * v] = a.version();
+                    versions[2 * v + 1] = b.version();
                 }
-                if (!names(a.body()).equals(names(b.body()))) {
-                    throw new IllegalStateException("label read " + selector + ": the operator and the API server answer differently");
+                if (floor == null && r >= COLD_READS) {
+                    floor = bytesServer(a.body());
+                    floorRead = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + floorPort + "/")).build();
                 }
-                versions[2 * v] = a.version();
-                versions[2 * v + 1] = b.version();
+                long[] floors = new long[2];
+                for (int v = 0; floor != null && v < 2; v++) {
+                    long t = System.nanoTime();
+                    (v == 0 ? ours2 : ours11).send(floorRead, HttpResponse.BodyHandlers.ofByteArray());
+                    floors[v] = System.nanoTime() - t;
+                }
+                bytes = a.body().length;
+                theirBytes = b.body().length;
+                if (r < COLD_READS) { // the operator checks the caller's token once, then reuses that; its JIT warms up
+                    oursCold.add(ours[0]);
+                    theirsCold.add(theirs[0]);
+                } else if (r >= WARM_UP_READS) {
+                    oursH2.add(ours[0]);
+                    theirsH2.add(theirs[0]);
+                    oursH1.add(ours[1]);
+                    theirsH1.add(theirs[1]);
+                    floorH2.add(floors[0]);
+                    floorH1.add(floors[1]);
+                }
             }
-            bytes = a.body().length;
-            theirBytes = b.body().length;
-            if (r < COLD_READS) { // the operator checks the caller's token once, then reuses that; its JIT warms up
-                oursCold.add(ours[0]);
-                theirsCold.add(theirs[0]);
-            } else if (r >= WARM_UP_READS) {
-                oursH2.add(ours[0]);
-                theirsH2.add(theirs[0]);
-                oursH1.add(ours[1]);
-                theirsH1.add(theirs[1]);
+        } finally {
+            if (floor != null) {
+                floor.destroy();
+                floor.waitFor(30, TimeUnit.SECONDS);
             }
         }
         System.out.printf("label reads: the operator's answer %,d bytes (no managedFields), the API server's %,d; spoken: %s and %s by "
                 + "default, %s and %s held to HTTP/1.1%n", bytes, theirBytes, versions[0], versions[1], versions[2], versions[3]);
-        for (ScaleBenchmark.Stats s : List.of(oursCold, theirsCold, oursH2, theirsH2, oursH1, theirsH1)) {
+        for (ScaleBenchmark.Stats s : List.of(oursCold, theirsCold, oursH2, theirsH2, oursH1, theirsH1, floorH2, floorH1)) {
             s.print("ms", 1e-6);
         }
         client.resources(ClusterResourceWatch.class).withName("bench-every-pod").delete();
+    }
+
+    private int floorPort;
+
+    /** A {@link BytesServer} of {@code body}, started and listening on {@link #floorPort}. */
+    private Process bytesServer(byte[] body) throws Exception {
+        Path file = Files.createTempFile("watchkeeper-bench-answer-", ".json");
+        Files.write(file, body);
+        file.toFile().deleteOnExit();
+        floorPort = Ports.free();
+        Process p = new ProcessBuilder("java", "-XX:+UseSerialGC", "-Xmx256m", "-cp", classPath(), BytesServer.class.getName(), file.toString(),
+                String.valueOf(floorPort)).redirectError(ProcessBuilder.Redirect.DISCARD).start(); // stdout: one line
+        String first = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (!"listening".equals(first)) {
+            p.destroy();
+            throw new IllegalStateException("BytesServer did not start: " + first);
+        }
+        return p;
+    }
+
+    /** This harness's class path: exec:java runs it in a class loader of its own, not on java.class.path. */
+    private static String classPath() {
+        List<String> out = new java.util.ArrayList<>();
+        for (ClassLoader l = OperatorProcess.class.getClassLoader(); l != null; l = l.getParent()) {
+            if (l instanceof java.net.URLClassLoader u) {
+                for (java.net.URL url : u.getURLs()) {
+                    out.add(Path.of(URI.create(url.toString())).toString());
+                }
+            }
+        }
+        out.add(System.getProperty("java.class.path"));
+        return String.join(java.io.File.pathSeparator, out);
     }
 
     private static java.util.Set<String> names(byte[] list) throws IOException {

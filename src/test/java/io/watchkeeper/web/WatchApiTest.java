@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -76,6 +77,45 @@ class WatchApiTest {
         assertThat(identities(ours)).isEqualTo(identities(kubectl)).hasSize(2);
         // the cache drops managedFields
         assertThat(ours.path("items").get(0).path("metadata").has("managedFields")).isFalse();
+    }
+
+    /**
+     * A read is answered on the event loop when the caller's rights were decided lately and the answer is short, else
+     * on a worker thread: the same answer either way, and an answer longer than the event loop writes comes whole.
+     */
+    @Test
+    void shouldAnswerAlikeOnTheEventLoopAndOnAWorkerAndLongListsWhole() throws Exception {
+        String ns = TestCluster.namespace("api-many"); // its own: the watches of NS are counted elsewhere
+        TestCluster.admin().resource(new RoleBuilder().withNewMetadata().withNamespace(ns).withName("reader").endMetadata()
+                .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("configmaps").withVerbs("list").build()).build()).create();
+        TestCluster.admin().resource(new RoleBindingBuilder().withNewMetadata().withNamespace(ns).withName("alice-reader").endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "reader")
+                .addNewSubject().withKind("User").withName("alice").withApiGroup("rbac.authorization.k8s.io").endSubject().build()).create();
+        int many = WatchApi.EVENT_LOOP_BYTES / 8192 + 10; // 8 KB each: more than the event loop writes
+        String data = "x".repeat(8192);
+        for (int i = 0; i < many; i++) {
+            TestCluster.admin().resource(new ConfigMapBuilder().withNewMetadata().withNamespace(ns).withName("many-" + i)
+                    .addToLabels(Map.of("batch", "many", "n", String.valueOf(i))).endMetadata().addToData("i", String.valueOf(i)).addToData("pad", data).build()).create();
+        }
+        Watches.create(Watches.resourceWatch(ns, "many", "configmaps", Map.of("batch", "many")));
+        String items = "/api/v1alpha1/namespaces/" + ns + "/resourcewatches/many/items";
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
+                .when().get(items).then().statusCode(200));
+
+        // alice's right to list configmaps here is not decided yet: her first read asks the API server, on a worker
+        String first = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "n=7")
+                .when().get(items).then().statusCode(200).extract().asString();
+        String again = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "n=7")
+                .when().get(items).then().statusCode(200).extract().asString();
+        assertThat(again).isEqualTo(first);
+        assertThat(JSON.readTree(first).path("items").get(0).path("data").path("i").asText()).isEqualTo("7");
+
+        JsonNode all = JSON.readTree(given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get(items)
+                .then().statusCode(200).extract().asString());
+        JsonNode server = JSON.readTree(TestCluster.admin().getKubernetesSerialization().asJson(
+                TestCluster.admin().configMaps().inNamespace(ns).withLabel("batch", "many").list()));
+        assertThat(identities(all)).hasSize(many).isEqualTo(identities(server));
+        assertThat(all.toString().length()).isGreaterThan(WatchApi.EVENT_LOOP_BYTES);
     }
 
     @Test

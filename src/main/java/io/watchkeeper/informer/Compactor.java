@@ -26,6 +26,9 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.SerializableString;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+
 /**
  * Makes cached objects small by sharing what they have in common. Pods of one ReplicaSet carry the same containers,
  * volumes, tolerations, labels and owner; every pod says {@code "Running"}, {@code "True"} and {@code "TCP"} many
@@ -82,7 +85,7 @@ public final class Compactor {
         if (object == null) {
             return null;
         }
-        return (T) compact(object, 0, nextOwner());
+        return (T) compact(object, 0, ownerOf(object));
     }
 
     /**
@@ -100,7 +103,24 @@ public final class Compactor {
         return pool.size();
     }
 
-    /** The next object's number: wraps around, never {@link #REUSED} (two objects alike by it only miss a sharing). */
+    /**
+     * {@code object}'s number as the owner of its parts: from its uid (or namespace and name), the same for every
+     * version of one object, so that a part found again for the next version of its object is not taken for shared;
+     * else a new number. Two objects with the same number only miss a sharing.
+     */
+    int ownerOf(Object object) {
+        if (object instanceof HasMetadata h && h.getMetadata() != null) {
+            ObjectMeta m = h.getMetadata();
+            String id = m.getUid() != null ? m.getUid() : m.getName() != null ? m.getNamespace() + "/" + m.getName() : null;
+            if (id != null) {
+                int n = id.hashCode();
+                return n == REUSED ? 1 : n;
+            }
+        }
+        return nextOwner();
+    }
+
+    /** A new number: wraps around, never {@link #REUSED}. */
     private int nextOwner() {
         int n = owners.incrementAndGet();
         return n == REUSED ? owners.incrementAndGet() : n;
@@ -367,8 +387,8 @@ public final class Compactor {
         private static final int MOST_NAMES_SEARCHED = 32;
         private Object[] stack = new Object[256];
         private int top;
-        /** The object being read, as a number ({@link #owners}). */
-        private int owner;
+        /** The object being read, as a number ({@link #ownerOf}). */
+        private int owner = nextOwner();
         /** The parser's names (one instance per name, from its symbol table) to the interned ones. */
         private final IdentityHashMap<String, String> names = new IdentityHashMap<>();
         /** Values met so far in this read, interned (a call to {@link String#intern} costs more than a lookup here). */
@@ -403,15 +423,20 @@ public final class Compactor {
             return interned;
         }
 
-        /**
-         * The value whose first token is the parser's current one, as {@code compact} at {@code depth} would give it;
-         * the parser is left on the value's last token.
-         */
         /** The parts read from now on are another object's (a value read at depth 0 is one too). */
         void nextObject() {
             owner = nextOwner();
         }
 
+        /** The parts read from now on are {@code object}'s (its metadata read): numbered as {@link #compact} numbers it. */
+        void nextObject(HasMetadata object) {
+            owner = ownerOf(object);
+        }
+
+        /**
+         * The value whose first token is the parser's current one, as {@code compact} at {@code depth} would give it;
+         * the parser is left on the value's last token.
+         */
         Object read(JsonParser p, int depth) throws IOException {
             if (depth == 0) {
                 nextObject();

@@ -61,44 +61,51 @@ public final class ObjectJson {
         Bounded out = new Bounded(maxBytes);
         try {
             MAPPER.writeValue(out, value);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             for (Throwable t = e; t != null; t = t.getCause()) {
                 if (t == Bounded.FULL) {
                     return null;
                 }
             }
-            throw e instanceof IOException io ? new UncheckedIOException("Cannot write " + value.getClass().getName() + " as JSON", io)
-                    : (RuntimeException) e;
+            throw new UncheckedIOException("Cannot write " + value.getClass().getName() + " as JSON", e);
         }
         return out.toByteArray();
     }
 
     /** A byte buffer that refuses to grow past its limit. */
-    private static final class Bounded extends java.io.ByteArrayOutputStream {
-        static final RuntimeException FULL = new RuntimeException("past the limit", null, false, false) {
+    private static final class Bounded extends java.io.OutputStream {
+        /** An I/O error to Jackson, which passes it on as it is and releases its buffers; no stack trace. */
+        static final IOException FULL = new IOException("past the limit") {
             private static final long serialVersionUID = 1L;
+
+            @Override
+            public synchronized Throwable fillInStackTrace() {
+                return this;
+            }
         };
+        private final java.io.ByteArrayOutputStream bytes;
         private final int limit;
 
         Bounded(int limit) {
-            super(Math.min(limit, 64 * 1024));
+            this.bytes = new java.io.ByteArrayOutputStream(Math.min(limit, 64 * 1024));
             this.limit = limit;
         }
 
         @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            if (count + len > limit) {
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (bytes.size() + len > limit) {
                 throw FULL;
             }
-            super.write(b, off, len);
+            bytes.write(b, off, len);
         }
 
         @Override
-        public synchronized void write(int b) {
-            if (count + 1 > limit) {
-                throw FULL;
-            }
-            super.write(b);
+        public void write(int b) throws IOException {
+            write(new byte[] { (byte) b }, 0, 1);
+        }
+
+        byte[] toByteArray() {
+            return bytes.toByteArray();
         }
     }
 

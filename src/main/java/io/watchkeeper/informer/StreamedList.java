@@ -302,7 +302,10 @@ final class StreamedList<T extends HasMetadata> {
             switch (field) {
                 case "apiVersion" -> item.setApiVersion(text(p, field));
                 case "kind" -> item.setKind(text(p, field));
-                case "metadata" -> item.setMetadata(value == JsonToken.VALUE_NULL ? null : OBJECT_META.readValue(p));
+                case "metadata" -> {
+                    item.setMetadata(value == JsonToken.VALUE_NULL ? null : OBJECT_META.readValue(p));
+                    compactor.nextObject(item); // the API server writes metadata before spec: the parts are this object's
+                }
                 default -> item.setAdditionalProperty(field, compactor.read(p, Compactor.child(0, field)));
             }
         }

@@ -95,6 +95,41 @@ class ObjectJsonTest {
         assertThat(compactor.keptParts()).isEqualTo(kept);
     }
 
+    /** An object's next version finds its parts in the pool: they are still its own, not shared, and keep nothing. */
+    @Test
+    void shouldTakeTheNextVersionOfAnObjectForTheSameObject() throws Exception {
+        Pod first = compactor.compact(ownVolumes(pod(2)));
+        Pod next = ownVolumes(pod(2));
+        next.getStatus().setPhase("Succeeded");
+        next = compactor.compact(next);
+        assertThat(next.getSpec().getVolumes()).as("pooled").isSameAs(first.getSpec().getVolumes());
+
+        json.writeValueAsBytes(List.of(first, next));
+
+        assertThat(compactor.keptJson(next.getSpec().getVolumes())).isNull();
+        assertThat(compactor.pooledByIdentity()).as("nothing of one pod is shared").isZero();
+        assertThat(compactor.keptParts()).isZero();
+    }
+
+    /** The same when the versions are read from lists as they arrive (a relist): numbered by the object's uid. */
+    @Test
+    void shouldTakeTheNextVersionOfAStreamedObjectForTheSameObject() throws Exception {
+        Pod pod = ownVolumes(pod(5));
+        pod.getMetadata().setUid(java.util.UUID.randomUUID().toString());
+        pod.getSpec().getVolumes().get(0).setName("config-" + pod.getMetadata().getUid()); // this test's own, in the shared pool
+        String list = "{\"kind\":\"PodList\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[" + FABRIC8.asJson(pod) + "]}";
+        GenericKubernetesResource first = StreamedList.parse(new java.io.ByteArrayInputStream(list.getBytes(StandardCharsets.UTF_8)), true, i -> i)
+                .getItems().get(0);
+        GenericKubernetesResource next = StreamedList.parse(new java.io.ByteArrayInputStream(list.getBytes(StandardCharsets.UTF_8)), true, i -> i)
+                .getItems().get(0);
+        Object volumes = next.get("spec", "volumes");
+        assertThat(volumes).as("pooled").isSameAs(first.get("spec", "volumes"));
+
+        assertThat(ObjectJson.string(List.of(first, next))).isEqualTo(FABRIC8.asJson(List.of(first, next)));
+
+        assertThat(Compactor.SHARED.keptJson(volumes)).isNull();
+    }
+
     /** Pod {@code p} with its token volume named as the API server names it: kube-api-access-<random>. */
     private static Pod ownVolumes(Pod p) {
         String name = "kube-api-access-" + Integer.toHexString(p.getMetadata().getName().hashCode());

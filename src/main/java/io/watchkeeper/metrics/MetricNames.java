@@ -33,6 +33,7 @@ public final class MetricNames {
     public static final String STREAM_REFUSALS = "watchkeeper.stream.refusals";
     public static final String WATCH_REFUSALS = "watchkeeper.watch.refusals";
     public static final String AUTH_REFUSALS = "watchkeeper.auth.refusals";
+    public static final String API_ITEM_READS = "watchkeeper.api.item.reads";
 
     /** API group and plural, such as {@code pods} or {@code deployments.apps}. */
     public static final String TAG_RESOURCE = "resource";
@@ -55,6 +56,8 @@ public final class MetricNames {
     public static final String TAG_MESSAGE = "message";
     /** Read kind: list or get. */
     public static final String TAG_OPERATION = "operation";
+    /** Where an HTTP read was answered: event-loop, or worker (a review to ask, or a long answer). */
+    public static final String TAG_THREAD = "thread";
 
     private MetricNames() {
     }

@@ -18,6 +18,8 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
@@ -30,6 +32,7 @@ import io.watchkeeper.informer.InvalidSelectorException;
 import io.watchkeeper.informer.LabelSelectors;
 import io.watchkeeper.informer.LabelSelectors.Selector;
 import io.watchkeeper.informer.ObjectJson;
+import io.watchkeeper.metrics.MetricNames;
 import io.watchkeeper.watch.WatchRegistry;
 import io.watchkeeper.watch.WatchRegistry.Entry;
 import io.watchkeeper.watch.WatchRegistry.Kind;
@@ -56,8 +59,14 @@ public class WatchApi {
     /** Answers longer than this are written on a worker thread: the event loop serves other requests meanwhile. */
     static final int EVENT_LOOP_BYTES = 1 << 20;
 
+    /** Item reads answered on the event loop, and on a worker thread. */
+    private final Counter onEventLoop;
+    private final Counter onWorker;
+
     @Inject
-    public WatchApi(CallerAuth auth, WatchRegistry watches, CacheReader cache, WatchkeeperConfig config) {
+    public WatchApi(CallerAuth auth, WatchRegistry watches, CacheReader cache, WatchkeeperConfig config, MeterRegistry meters) {
+        this.onEventLoop = meters.counter(MetricNames.API_ITEM_READS, MetricNames.TAG_THREAD, "event-loop");
+        this.onWorker = meters.counter(MetricNames.API_ITEM_READS, MetricNames.TAG_THREAD, "worker");
         this.auth = auth;
         this.watches = watches;
         this.cache = cache;
@@ -139,7 +148,7 @@ public class WatchApi {
     private Uni<byte[]> answer(Function<String, Object> read) {
         String from = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
         if (!Context.isOnEventLoopThread()) {
-            return Uni.createFrom().item(ObjectJson.bytes(read.apply(from)));
+            return Uni.createFrom().item(counted(onWorker, ObjectJson.bytes(read.apply(from))));
         }
         Object value;
         try {
@@ -148,11 +157,16 @@ public class WatchApi {
             return onWorker(() -> ObjectJson.bytes(read.apply(from)));
         }
         byte[] json = ObjectJson.bytes(value, EVENT_LOOP_BYTES);
-        return json != null ? Uni.createFrom().item(json) : onWorker(() -> ObjectJson.bytes(value));
+        return json != null ? Uni.createFrom().item(counted(onEventLoop, json)) : onWorker(() -> ObjectJson.bytes(value));
     }
 
-    private static Uni<byte[]> onWorker(Supplier<byte[]> work) {
-        return Uni.createFrom().item(work).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    private Uni<byte[]> onWorker(Supplier<byte[]> work) {
+        return Uni.createFrom().item(() -> counted(onWorker, work.get())).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
+    }
+
+    private static byte[] counted(Counter where, byte[] answer) {
+        where.increment();
+        return answer;
     }
 
     private Entry readable(Kind kind, String ns, String name, String authorization, String from) {

@@ -102,11 +102,16 @@ class WatchApiTest {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().header("Authorization", "Bearer " + TestCluster.ADMIN_TOKEN)
                 .when().get(items).then().statusCode(200));
 
+        double worker = reads("worker");
+        double eventLoop = reads("event-loop");
         // alice's right to list configmaps here is not decided yet: her first read asks the API server, on a worker
         String first = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "n=7")
                 .when().get(items).then().statusCode(200).extract().asString();
+        assertThat(reads("worker")).isEqualTo(worker + 1);
+        assertThat(reads("event-loop")).isEqualTo(eventLoop);
         String again = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).queryParam("labelSelector", "n=7")
                 .when().get(items).then().statusCode(200).extract().asString();
+        assertThat(reads("event-loop")).as("decided now: on the event loop").isEqualTo(eventLoop + 1);
         assertThat(again).isEqualTo(first);
         assertThat(JSON.readTree(first).path("items").get(0).path("data").path("i").asText()).isEqualTo("7");
 
@@ -116,6 +121,15 @@ class WatchApiTest {
                 TestCluster.admin().configMaps().inNamespace(ns).withLabel("batch", "many").list()));
         assertThat(identities(all)).hasSize(many).isEqualTo(identities(server));
         assertThat(all.toString().length()).isGreaterThan(WatchApi.EVENT_LOOP_BYTES);
+        assertThat(reads("worker")).as("too long for the event loop").isEqualTo(worker + 2);
+        assertThat(reads("event-loop")).isEqualTo(eventLoop + 1);
+    }
+
+    /** {@code watchkeeper_api_item_reads_total} for where reads were answered. */
+    private static double reads(String thread) {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                .filter(l -> l.startsWith("watchkeeper_api_item_reads_total{") && l.contains("thread=\"" + thread + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

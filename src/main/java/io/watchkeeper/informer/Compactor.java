@@ -19,7 +19,6 @@ import java.util.NoSuchElementException;
 import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
@@ -49,7 +48,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
  * JSON can also be read straight into compact form ({@link #reader}), with the same result as compacting what Jackson
  * builds, without the maps Jackson builds: that is how a hub informer's first list is read.
  * <p>
- * A part found again for another object keeps its JSON beside it once it is written ({@link #json}, for
+ * A part found again for another object keeps its JSON beside it once it is written ({@link #shared}, for
  * {@link ObjectJson}), and lets go of it with the part.
  */
 public final class Compactor {
@@ -68,7 +67,7 @@ public final class Compactor {
     private final java.util.concurrent.atomic.AtomicInteger owners = new java.util.concurrent.atomic.AtomicInteger();
     /** A pool entry's owner once its part was found for another object (no object gets this number). */
     private static final int REUSED = 0;
-    /** The pooled parts found for more than one object, by identity, each with its JSON once written ({@link #json}). */
+    /** The pooled parts found for more than one object, by identity, each with its JSON once written ({@link #shared}). */
     private final ConcurrentHashMap<Object, Shared> shared = new ConcurrentHashMap<>();
     private final ReferenceQueue<Object> cleared = new ReferenceQueue<>();
     private final ClassValue<Field[]> fields = new ClassValue<>() {
@@ -256,27 +255,12 @@ public final class Compactor {
     }
 
     /**
-     * The JSON of {@code part} if it is a shared part (in the pool, and found there for a second object at least), as
-     * {@code by} (the serializer) wrote it; else null. The first time, it is written by {@code writer} (none: only look)
-     * and kept beside the part while the part is pooled, so that the objects sharing it are written without writing it
-     * again ({@link ObjectJson}). A part pooled for one object only (a pod's containers, when its volumes are its own)
-     * keeps nothing, and neither does a part asked for by another serializer than the one that wrote it. Cached objects
-     * are read-only, so what a part's JSON says does not change. Costs one lookup by identity for any other part.
+     * {@code part} if it is a shared part (pooled, and found there for a second object at least), with room for its JSON
+     * ({@link Shared#json}, {@link Shared#keep}); else null, as for a part pooled for one object only (a pod's
+     * containers, when its volumes are its own). Costs one lookup by identity.
      */
-    SerializableString json(Object part, Object by, Function<Object, SerializableString> writer) {
-        Shared s = shared.get(new Same(part));
-        if (s == null) {
-            return null;
-        }
-        Kept kept = s.kept;
-        if (kept == null) {
-            if (writer == null) {
-                return null;
-            }
-            kept = new Kept(by, writer.apply(part)); // two threads may both write it: the same JSON
-            s.kept = kept;
-        }
-        return kept.by == by ? kept.json : null;
+    Shared shared(Object part) {
+        return shared.get(new Same(part));
     }
 
     /** The JSON kept beside {@code part}, or null: for tests. */
@@ -571,14 +555,35 @@ public final class Compactor {
         }
     }
 
-    /** A shared part by identity, weakly, and its JSON once written. */
-    private static final class Shared extends WeakReference<Object> {
+    /**
+     * A shared part by identity, weakly, and its JSON once written ({@link ObjectJson}): kept while the part is pooled,
+     * so that the objects sharing it are written without writing it again. Cached objects are read-only, so what a
+     * part's JSON says does not change.
+     */
+    static final class Shared extends WeakReference<Object> {
         private final int hash;
         private volatile Kept kept;
 
         Shared(Object part, ReferenceQueue<Object> queue) {
             super(part, queue);
             this.hash = System.identityHashCode(part);
+        }
+
+        /** The JSON kept, if {@code by} (the serializer) wrote it; null if none is kept or another serializer wrote it. */
+        SerializableString json(Object by) {
+            Kept k = kept;
+            return k != null && k.by == by ? k.json : null;
+        }
+
+        /** Whether JSON is kept (by any serializer). */
+        boolean keeps() {
+            return kept != null;
+        }
+
+        /** Keeps {@code json}, as {@code by} wrote it, and returns it (two threads may both write it: the same JSON). */
+        SerializableString keep(Object by, SerializableString json) {
+            kept = new Kept(by, json);
+            return json;
         }
 
         @Override

@@ -163,7 +163,11 @@ public final class ObjectJson {
 
         @Override
         public void serialize(Object value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            SerializableString json = compactor.json(value, serializer, WRITING.get()[0] > 0 ? null : part -> write(part, gen, provider));
+            Compactor.Shared shared = compactor.shared(value);
+            SerializableString json = shared == null ? null : shared.json(serializer);
+            if (shared != null && json == null && !shared.keeps() && WRITING.get()[0] == 0) {
+                json = shared.keep(serializer, write(value, gen, provider)); // the first time: written alone, kept
+            }
             if (json == null) {
                 serializer.serialize(value, gen, provider);
             } else {

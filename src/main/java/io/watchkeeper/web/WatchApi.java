@@ -23,6 +23,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.watchkeeper.api.v1alpha1.WatchKinds;
 import io.watchkeeper.config.WatchkeeperConfig;
@@ -31,7 +33,6 @@ import io.watchkeeper.informer.CacheReader;
 import io.watchkeeper.informer.InvalidSelectorException;
 import io.watchkeeper.informer.LabelSelectors;
 import io.watchkeeper.informer.LabelSelectors.Selector;
-import io.watchkeeper.informer.ObjectJson;
 import io.watchkeeper.metrics.MetricNames;
 import io.watchkeeper.watch.WatchRegistry;
 import io.watchkeeper.watch.WatchRegistry.Entry;
@@ -103,14 +104,14 @@ public class WatchApi {
 
     @GET
     @Path("namespaces/{ns}/resourcewatches/{name}/items")
-    public Uni<byte[]> resourceWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Uni<Buffer> resourceWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("ns") String ns, @PathParam("name") String name, @QueryParam("labelSelector") String labelSelector) {
         return answer(from -> list(readable(Kind.ResourceWatch, ns, name, authorization, from), labelSelector));
     }
 
     @GET
     @Path("namespaces/{ns}/resourcewatches/{name}/items/{itemNs}/{itemName}")
-    public Uni<byte[]> resourceWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Uni<Buffer> resourceWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("ns") String ns, @PathParam("name") String name, @PathParam("itemNs") String itemNs,
             @PathParam("itemName") String itemName) {
         return answer(from -> get(readable(Kind.ResourceWatch, ns, name, authorization, from), itemNs, itemName));
@@ -118,14 +119,14 @@ public class WatchApi {
 
     @GET
     @Path("clusterresourcewatches/{name}/items")
-    public Uni<byte[]> clusterWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Uni<Buffer> clusterWatchItems(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("name") String name, @QueryParam("labelSelector") String labelSelector) {
         return answer(from -> list(readable(Kind.ClusterResourceWatch, null, name, authorization, from), labelSelector));
     }
 
     @GET
     @Path("clusterresourcewatches/{name}/items/{itemNs}/{itemName}")
-    public Uni<byte[]> clusterWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Uni<Buffer> clusterWatchItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("name") String name, @PathParam("itemNs") String itemNs, @PathParam("itemName") String itemName) {
         return answer(from -> get(readable(Kind.ClusterResourceWatch, null, name, authorization, from), itemNs, itemName));
     }
@@ -133,7 +134,7 @@ public class WatchApi {
     /** For cluster-scoped resources (nodes, namespaces, CRDs) watched by a ClusterResourceWatch. */
     @GET
     @Path("clusterresourcewatches/{name}/items/{itemName}")
-    public Uni<byte[]> clusterWatchClusterItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
+    public Uni<Buffer> clusterWatchClusterItem(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
             @PathParam("name") String name, @PathParam("itemName") String itemName) {
         return answer(from -> get(readable(Kind.ClusterResourceWatch, null, name, authorization, from), null, itemName));
     }
@@ -142,29 +143,33 @@ public class WatchApi {
      * Answers a read on the event loop that received it when nothing in it has to ask the API server (the caller's
      * token and rights were decided within decision-cache-ttl) and its answer is at most {@link #EVENT_LOOP_BYTES}: that
      * saves handing it to a worker thread and back (about 1 ms of a 100-pod read, BENCHMARKS.md). Otherwise it goes to
-     * a worker: from the start when a review is needed, to be written when the answer is longer. {@code read} is given
-     * the caller's address and returns what to answer.
+     * a worker: from the start when a review is needed, to be written when the answer is longer. On the event loop the
+     * answer is written into pooled memory the response sends from ({@link JsonAnswer}). {@code read} is given the
+     * caller's address and returns what to answer.
      */
-    private Uni<byte[]> answer(Function<String, Object> read) {
+    private Uni<Buffer> answer(Function<String, Object> read) {
         String from = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
         if (!Context.isOnEventLoopThread()) {
-            return Uni.createFrom().item(counted(onWorker, ObjectJson.bytes(read.apply(from))));
+            return Uni.createFrom().item(counted(onWorker, JsonAnswer.heap(read.apply(from))));
         }
         Object value;
         try {
             value = read.apply(from);
         } catch (WorkerNeeded e) {
-            return onWorker(() -> ObjectJson.bytes(read.apply(from)));
+            return onWorker(() -> JsonAnswer.heap(read.apply(from)));
         }
-        byte[] json = ObjectJson.bytes(value, EVENT_LOOP_BYTES);
-        return json != null ? Uni.createFrom().item(counted(onEventLoop, json)) : onWorker(() -> ObjectJson.bytes(value));
+        if (request.method() != HttpMethod.GET) {
+            return Uni.createFrom().item(counted(onEventLoop, Buffer.buffer())); // HEAD: checked and read, never written
+        }
+        Buffer json = JsonAnswer.pooled(value, EVENT_LOOP_BYTES);
+        return json != null ? Uni.createFrom().item(counted(onEventLoop, json)) : onWorker(() -> JsonAnswer.heap(value));
     }
 
-    private Uni<byte[]> onWorker(Supplier<byte[]> work) {
+    private Uni<Buffer> onWorker(Supplier<Buffer> work) {
         return Uni.createFrom().item(() -> counted(onWorker, work.get())).runSubscriptionOn(Infrastructure.getDefaultWorkerPool());
     }
 
-    private static byte[] counted(Counter where, byte[] answer) {
+    private static Buffer counted(Counter where, Buffer answer) {
         where.increment();
         return answer;
     }
@@ -173,7 +178,7 @@ public class WatchApi {
         return access.readable(auth.authenticate(authorization, from), kind, ns, name);
     }
 
-    /** A Kubernetes-style List of the watch's cached objects, written as streams carry them ({@link ObjectJson}). */
+    /** A Kubernetes-style List of the watch's cached objects, written as streams carry them ({@link JsonAnswer}). */
     private Map<String, Object> list(Entry e, String labelSelector) {
         Selector extra;
         try {

@@ -6,6 +6,11 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +27,9 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.netty.buffer.ByteBufAllocator;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.watchkeeper.testing.ControlPlaneResource;
 import io.watchkeeper.testing.Kubectl;
@@ -124,6 +131,54 @@ class WatchApiTest {
         assertThat(reads("worker")).as("too long for the event loop").isEqualTo(worker + 2);
         assertThat(reads("event-loop")).isEqualTo(eventLoop + 1);
     }
+
+    /**
+     * An answer written on the event loop is in pooled memory, which the response gives back once sent: over HTTP/1.1 and
+     * over h2c alike. A HEAD is checked and read but never written: it takes none.
+     */
+    @Test
+    void shouldGiveEveryPooledAnswerBackOverHttp11AndH2cAndTakeNoneForAHead() throws Exception {
+        JsonAnswerTest.Recording chunks = new JsonAnswerTest.Recording();
+        ByteBufAllocator before = JsonAnswer.takeChunksFrom(chunks);
+        try {
+            String expected = given().header("Authorization", "Bearer " + TestCluster.ALICE.token()).when().get(ITEMS)
+                    .then().statusCode(200).extract().asString(); // alice's rights decided: the next reads are on the event loop
+            double eventLoop = reads("event-loop");
+            int taken = chunks.taken();
+            URI items = URI.create(base.toString().replaceAll("/$", "") + ITEMS);
+            List<HttpResponse<String>> answers = new java.util.ArrayList<>();
+            for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
+                HttpClient client = HttpClient.newBuilder().version(version).build();
+                for (int i = 0; i < 2; i++) { // h2c: the first request upgrades the connection, the second is HTTP/2 throughout
+                    answers.add(client.send(HttpRequest.newBuilder(items).header("Authorization", "Bearer " + TestCluster.ALICE.token())
+                            .build(), HttpResponse.BodyHandlers.ofString()));
+                }
+            }
+            assertThat(answers).allSatisfy(a -> {
+                assertThat(a.statusCode()).isEqualTo(200);
+                assertThat(JSON.readTree(a.body()).path("items")).isEqualTo(JSON.readTree(expected).path("items"));
+            });
+            assertThat(answers.get(3).version()).isEqualTo(HttpClient.Version.HTTP_2);
+            assertThat(reads("event-loop")).isEqualTo(eventLoop + 4);
+            assertThat(chunks.taken()).isGreaterThanOrEqualTo(taken + 4);
+
+            int got = chunks.taken();
+            for (HttpClient.Version version : List.of(HttpClient.Version.HTTP_1_1, HttpClient.Version.HTTP_2)) {
+                HttpResponse<String> head = HttpClient.newBuilder().version(version).build().send(HttpRequest.newBuilder(items)
+                        .header("Authorization", "Bearer " + TestCluster.ALICE.token()).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(head.statusCode()).isEqualTo(200);
+                assertThat(head.body()).isEmpty();
+            }
+            assertThat(chunks.taken()).as("a HEAD's answer is never sent: nothing pooled for it").isEqualTo(got);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(chunks.allGivenBack()).isTrue());
+        } finally {
+            JsonAnswer.takeChunksFrom(before);
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL base;
 
     /** {@code watchkeeper_api_item_reads_total} for where reads were answered. */
     private static double reads(String thread) {

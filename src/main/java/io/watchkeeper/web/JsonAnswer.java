@@ -20,8 +20,11 @@ import io.watchkeeper.informer.ObjectJson;
  * into pooled memory outside the heap (the pool Vert.x's server and Quarkus REST send from), in chunks, which the
  * response's write gives back to the pool once sent, as it does with the copy Quarkus REST makes of a byte array: no
  * copy of the answer is made between the writer and the socket. Such a buffer must be sent: it is only for a GET
- * answered at once (a HEAD's answer is never written, so its buffer would never be given back). Otherwise the answer
- * is a byte array on the heap, which nothing has to give back however the request ends.
+ * answered at once (a HEAD's answer is never written, so its buffer would never be given back), and only while nothing
+ * stands between the answer and Quarkus REST's writer (a writer interceptor would have it copied out and never given
+ * back, as would a response filter that fails: the project has neither, and {@code WatchApiTest} counts every chunk
+ * taken and given back). Otherwise the answer is a byte array on the heap, which nothing has to give back however the
+ * request ends.
  */
 final class JsonAnswer {
 

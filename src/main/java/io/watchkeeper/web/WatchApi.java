@@ -149,20 +149,19 @@ public class WatchApi {
      */
     private Uni<Buffer> answer(Function<String, Object> read) {
         String from = request.remoteAddress() == null ? "" : request.remoteAddress().hostAddress();
+        boolean head = request.method() == HttpMethod.HEAD; // checked and read as a GET, but its answer is never written
+        Function<Object, Buffer> onHeap = value -> head ? Buffer.buffer() : JsonAnswer.heap(value);
         if (!Context.isOnEventLoopThread()) {
-            return Uni.createFrom().item(counted(onWorker, JsonAnswer.heap(read.apply(from))));
+            return Uni.createFrom().item(counted(onWorker, onHeap.apply(read.apply(from))));
         }
         Object value;
         try {
             value = read.apply(from);
         } catch (WorkerNeeded e) {
-            return onWorker(() -> JsonAnswer.heap(read.apply(from)));
+            return onWorker(() -> onHeap.apply(read.apply(from)));
         }
-        if (request.method() != HttpMethod.GET) {
-            return Uni.createFrom().item(counted(onEventLoop, Buffer.buffer())); // HEAD: checked and read, never written
-        }
-        Buffer json = JsonAnswer.pooled(value, EVENT_LOOP_BYTES);
-        return json != null ? Uni.createFrom().item(counted(onEventLoop, json)) : onWorker(() -> JsonAnswer.heap(value));
+        Buffer json = head ? Buffer.buffer() : JsonAnswer.pooled(value, EVENT_LOOP_BYTES);
+        return json != null ? Uni.createFrom().item(counted(onEventLoop, json)) : onWorker(() -> onHeap.apply(value));
     }
 
     private Uni<Buffer> onWorker(Supplier<Buffer> work) {

@@ -24,7 +24,6 @@ import com.fasterxml.jackson.databind.ser.ResolvableSerializer;
 import com.fasterxml.jackson.databind.type.CollectionType;
 import com.fasterxml.jackson.databind.type.MapType;
 import com.fasterxml.jackson.databind.util.NameTransformer;
-
 import com.fasterxml.jackson.module.blackbird.BlackbirdModule;
 
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;

@@ -261,8 +261,7 @@ final class OperatorProcess {
             for (int r = 0; r < WARM_UP_READS + MEASURED_READS; r++) {
                 String selector = "app=app-" + (r % sets);
                 String q = "labelSelector=" + URLEncoder.encode(selector, StandardCharsets.UTF_8);
-                HttpRequest read = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + q))
-                        .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
+                HttpRequest read = itemsRead(selector);
                 HttpRequest list = HttpRequest.newBuilder(URI.create(cp.url() + "/api/v1/pods?resourceVersion=0&" + q))
                         .header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
                 long[] ours = new long[2];
@@ -287,10 +286,8 @@ final class OperatorProcess {
                 }
                 if (floor == null && r >= COLD_READS) {
                     for (int w = 0; w < OWN_WARM_UP_READS; w++) {
-                        String warm = "labelSelector=" + URLEncoder.encode("app=app-" + (w % sets), StandardCharsets.UTF_8);
-                        HttpResponse<byte[]> x = (w % 2 == 0 ? ours2 : ours11).send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                                + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?" + warm)).header("Authorization", "Bearer "
-                                        + ControlPlane.ADMIN.token()).build(), HttpResponse.BodyHandlers.ofByteArray());
+                        HttpResponse<byte[]> x = (w % 2 == 0 ? ours2 : ours11).send(itemsRead("app=app-" + (w % sets)),
+                                HttpResponse.BodyHandlers.ofByteArray());
                         if (x.statusCode() != 200) {
                             throw new IllegalStateException("warm-up read: HTTP " + x.statusCode());
                         }
@@ -330,6 +327,12 @@ final class OperatorProcess {
             s.print("ms", 1e-6);
         }
         client.resources(ClusterResourceWatch.class).withName("bench-every-pod").delete();
+    }
+
+    /** The operator's items of the every-pod watch with {@code selector}, as the admin. */
+    private HttpRequest itemsRead(String selector) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1alpha1/clusterresourcewatches/bench-every-pod/items?labelSelector="
+                + URLEncoder.encode(selector, StandardCharsets.UTF_8))).header("Authorization", "Bearer " + ControlPlane.ADMIN.token()).build();
     }
 
     private int floorPort;

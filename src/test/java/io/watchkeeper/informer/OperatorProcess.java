@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import io.watchkeeper.api.v1alpha1.ClusterResourceWatch;
 import io.watchkeeper.demo.ControlPlane;
 import io.watchkeeper.demo.Ports;
 import io.watchkeeper.testing.OperatorJar;
+import io.watchkeeper.testing.PairedRatios;
 import io.watchkeeper.testing.RealisticPods;
 import io.watchkeeper.testing.Watches;
 
@@ -224,6 +226,8 @@ final class OperatorProcess {
      */
     private static final int OWN_WARM_UP_READS = 4000;
     private static final int MEASURED_READS = 200;
+    /** Measured rounds per block, for the API server's time over ours block by block (an even number: a block's median). */
+    private static final int READS_PER_BLOCK = 10;
 
     /**
      * A ClusterResourceWatch on every pod (served from insight's pod informer), then label reads of one ReplicaSet's
@@ -255,6 +259,8 @@ final class OperatorProcess {
         HttpClient.Version[] versions = new HttpClient.Version[4]; // as spoken: ours, theirs; by default, then held to 1.1
         ScaleBenchmark.Stats floorH2 = new ScaleBenchmark.Stats("the same answer's bytes from a process that holds them and does nothing else (BytesServer), JDK client by default");
         ScaleBenchmark.Stats floorH1 = new ScaleBenchmark.Stats("the same, held to HTTP/1.1");
+        // each measured round's times, ns: ours and theirs by default, ours and theirs held to HTTP/1.1, the floor's two
+        long[][] measured = new long[MEASURED_READS][];
         Process floor = null; // started after the cold reads, with an answer of ours
         HttpRequest floorRead = null;
         try {
@@ -313,6 +319,7 @@ final class OperatorProcess {
                     theirsH1.add(theirs[1]);
                     floorH2.add(floors[0]);
                     floorH1.add(floors[1]);
+                    measured[r - WARM_UP_READS] = new long[] {ours[0], theirs[0], ours[1], theirs[1], floors[0], floors[1]};
                 }
             }
         } finally {
@@ -326,6 +333,31 @@ final class OperatorProcess {
         for (ScaleBenchmark.Stats s : List.of(oursCold, theirsCold, oursH2, theirsH2, oursH1, theirsH1, floorH2, floorH1)) {
             s.print("ms", 1e-6);
         }
+        // the API server's time over ours and over the floor's, block by block: each block's median of each, over blocks of
+        // consecutive rounds (reads one right after the other are not independent; blocks are less dependent, not wholly)
+        PairedRatios speedUpH2 = new PairedRatios();
+        PairedRatios speedUpH1 = new PairedRatios();
+        PairedRatios floorSpeedUpH2 = new PairedRatios();
+        PairedRatios floorSpeedUpH1 = new PairedRatios();
+        for (int from = 0; from + READS_PER_BLOCK <= MEASURED_READS; from += READS_PER_BLOCK) {
+            long[] m = new long[6];
+            for (int k = 0; k < 6; k++) {
+                long[] block = new long[READS_PER_BLOCK];
+                for (int i = 0; i < READS_PER_BLOCK; i++) {
+                    block[i] = measured[from + i][k];
+                }
+                Arrays.sort(block);
+                m[k] = (block[READS_PER_BLOCK / 2 - 1] + block[READS_PER_BLOCK / 2]) / 2;
+            }
+            speedUpH2.add(m[1], m[0]);
+            speedUpH1.add(m[3], m[2]);
+            floorSpeedUpH2.add(m[1], m[4]);
+            floorSpeedUpH1.add(m[3], m[5]);
+        }
+        System.out.printf("the API server's LIST over our read, by blocks of %d rounds (the median of each): JDK client by default %s; held to "
+                + "HTTP/1.1 %s%n", READS_PER_BLOCK, speedUpH2.describe(), speedUpH1.describe());
+        System.out.printf("the API server's LIST over the floor's read, the same: JDK client by default %s; held to HTTP/1.1 %s%n",
+                floorSpeedUpH2.describe(), floorSpeedUpH1.describe());
         client.resources(ClusterResourceWatch.class).withName("bench-every-pod").delete();
     }
 

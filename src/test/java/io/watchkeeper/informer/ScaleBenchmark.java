@@ -28,6 +28,7 @@ import io.watchkeeper.informer.FieldSelectors.FieldSelector;
 import io.watchkeeper.informer.LabelSelectors.Selector;
 import io.watchkeeper.insight.InsightScope;
 import io.watchkeeper.testing.CacheFootprint;
+import io.watchkeeper.testing.PairedRatios;
 import io.watchkeeper.testing.RealisticPods;
 
 /**
@@ -311,14 +312,17 @@ public final class ScaleBenchmark {
     /**
      * One cache's syncs: the time to synced; the same over a full LIST from the watch cache taken just before it (the
      * API server's own time moves by 2x from one LIST to the next, so the ratio is taken pair by pair); and the old
-     * generation's peak during the sync.
+     * generation's peak during the sync. The ratio is also printed with its median's 95% interval ({@link PairedRatios}).
      */
     private static final class Syncs {
+        private final String what;
         private final Stats time;
         private final Stats ratio;
+        private final PairedRatios pairs = new PairedRatios();
         private final Stats peak;
 
         Syncs(String what) {
+            this.what = what;
             time = new Stats(what + ": time to synced");
             ratio = new Stats(what + ": time to synced over the full LIST from the watch cache just before");
             peak = new Stats(what + ": old generation peak during sync, above the heap before");
@@ -329,12 +333,14 @@ public final class ScaleBenchmark {
             long t = m.synced();
             time.add(t);
             ratio.add(t * 1000 / rawList);
+            pairs.add(t, rawList);
             peak.add(m.oldGenerationPeak());
         }
 
         void print() {
             time.print("s", 1e-9);
             ratio.print("x", 1e-3);
+            System.out.printf("%s: the same ratios, their median with its 95%% interval (PairedRatios): %s%n", what, pairs.describe());
             peak.print("MB", 1e-6);
         }
     }

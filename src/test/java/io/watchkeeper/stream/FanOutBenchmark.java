@@ -21,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
+import org.HdrHistogram.Histogram;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -34,6 +36,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.watchkeeper.informer.FakeInformers;
 import io.watchkeeper.informer.SharedInformer;
 import io.watchkeeper.informer.Timeline;
+import io.watchkeeper.testing.PairedRatios;
+import io.watchkeeper.testing.PooledLatencies;
 import io.watchkeeper.watch.WatchRegistry.Kind;
 
 /**
@@ -70,8 +74,16 @@ import io.watchkeeper.watch.WatchRegistry.Kind;
  * A warm-up round runs first and is not counted; every figure is printed as median (of an even number of rounds, the
  * mean of the middle two), min and max over the rounds. Not a test: see BENCHMARKS.md.
  * <p>
- * Arguments: events per second offered (5000), seconds of writing per run (10), rounds (3), consumers (100), and
- * optionally payload bytes per object (1024).
+ * Whether a stalled consumer moves the others' p99 by less than 10% is read from the rounds two ways. As pairs: each
+ * round's stalled run over the geometric mean of its two runs without ({@link PairedRatios}: the median over the rounds
+ * and its 95% interval). Pooled: every latency of the stalled runs against every latency of the runs without
+ * ({@link PooledLatencies}, with a bootstrap interval that resamples rounds). Beside both, the same for the second run
+ * without over the first: a rough guide to how far runs differ by themselves (one run over one, where the stalled
+ * ratio is over two, so somewhat wider).
+ * <p>
+ * Arguments: events per second offered (5000), seconds of writing per run (10), rounds (3), consumers (100),
+ * optionally payload bytes per object (1024), and optionally {@code stall} to run only Watchkeeper's three runs in each
+ * round (without, with one stalled consumer, without again), so that more rounds fit in the same time.
  */
 public final class FanOutBenchmark {
 
@@ -121,8 +133,9 @@ public final class FanOutBenchmark {
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
         int consumers = args.length > 3 ? Integer.parseInt(args[3]) : 100;
         int payloadBytes = args.length > 4 ? Integer.parseInt(args[4]) : 1024;
-        if (rate <= 0 || seconds <= 0 || rounds <= 0 || consumers < 2 || payloadBytes < 0) {
-            throw new IllegalArgumentException("args: rate>0 seconds>0 rounds>0 consumers>=2 [payload bytes>=0]");
+        boolean stallOnly = args.length > 5 && args[5].equals("stall");
+        if (rate <= 0 || seconds <= 0 || rounds <= 0 || consumers < 2 || payloadBytes < 0 || args.length > 5 && !stallOnly || args.length > 6) {
+            throw new IllegalArgumentException("args: rate>0 seconds>0 rounds>0 consumers>=2 [payload bytes>=0 [stall]]");
         }
         String payload = payload(payloadBytes);
         int objectJson = Timeline.json(object(0, BASE, payload)).length();
@@ -143,6 +156,14 @@ public final class FanOutBenchmark {
         String f8Slow = String.format("fabric8 handlers, %d consumers (1 sleeps %d ms/event), %,d/s", consumers, SLOW_HANDLER_MILLIS, rate);
         String wkMax = String.format("Watchkeeper stream, %d consumers, writer at max rate", consumers);
         String wkAgain = wk + ", again after the stalled run";
+        PairedRatios stallP99 = new PairedRatios();
+        PairedRatios stallP50 = new PairedRatios();
+        PairedRatios againP99 = new PairedRatios();
+        PooledLatencies stallPooled = new PooledLatencies();
+        PooledLatencies againPooled = new PooledLatencies();
+        int unpaired = 0; // rounds left out of both statistics
+        int stalledLowerBound = 0; // of those, rounds whose stalled run's p99 is only a lower bound
+        int stalledCutOthers = 0; // rounds whose stalled run cut off fast consumers (its p99 is over the rest)
         for (int r = 0; r <= rounds; r++) {
             boolean counted = r > 0;
             System.out.printf("%n-- round %d of %d%s%n", r, rounds, counted ? "" : " (warm-up, not counted)");
@@ -151,38 +172,73 @@ public final class FanOutBenchmark {
             Result stalled = watchkeeper(wkStall, rate, seconds, consumers, 0, payload);
             // the same run as the first, after the stalled one: how far two runs without a stalled consumer differ
             Result again = watchkeeper(wkAgain, rate, seconds, consumers, -1, payload);
+            System.out.printf("this round's ratios, the other consumers' latency with the stalled one over without: p50 %s, p99 %s, "
+                    + "p99 from the schedule %s (the second run without over the first: p99 %s)%n",
+                    ratioText(stalled, base, Result::p50), ratioText(stalled, base, Result::p99), ratioText(stalled, base, Result::sp99),
+                    ratioText(again, base, Result::p99));
+            if (counted) {
+                for (Result res : List.of(base, stalled, again)) {
+                    res.addTo(figures);
+                }
+                if (stalled.cutOff > 0) {
+                    stalledCutOthers++;
+                }
+                if (List.of(base, stalled, again).stream().anyMatch(x -> x.lowerBound() || x.latencies == 0)) {
+                    unpaired++; // a p99 that is only a lower bound, or none at all, gives no ratio
+                    if (stalled.lowerBound()) {
+                        stalledLowerBound++;
+                    }
+                } else {
+                    stallP99.add(stalled.p99, Math.sqrt(base.p99 * again.p99));
+                    stallP50.add(stalled.p50, Math.sqrt(base.p50 * again.p50));
+                    againP99.add(again.p99, base.p99);
+                    stallPooled.addRound(stalled.histogram, base.histogram, again.histogram);
+                    againPooled.addRound(again.histogram, base.histogram);
+                }
+                ratio(figures, wkStall + ": the others' p50 over p50 without a stalled consumer", stalled, base, Result::p50);
+                ratio(figures, wkStall + ": the others' p99 over p99 without a stalled consumer", stalled, base, Result::p99);
+                ratio(figures, wkStall + ": the others' p99 from the schedule over the same without a stalled consumer", stalled, base, Result::sp99);
+                ratio(figures, wkStall + ": the others' p99 over p99 of the run without after it", stalled, again, Result::p99);
+                ratio(figures, wkAgain + ": p99 over p99 of the first run without (two runs without a stalled consumer)", again, base, Result::p99);
+                figures.count(wkStall + ": stalled consumer cut off within the run", stalled.stalledCutOffAt >= 0);
+                if (stalled.stalledCutOffAt >= 0) {
+                    figures.add(wkStall + ": stalled consumer cut off, after the stall began", "s",
+                            (stalled.stalledCutOffAt - stalled.firstPut) / 1e9, false);
+                    figures.add(wkStall + ": stalled consumer cut off, at event", "", stalled.stalledCutOffEvents, false);
+                }
+            }
+            if (stallOnly) {
+                continue;
+            }
             Result plain = fabric8(f8, rate, seconds, consumers, -1, payload);
             Result slow = fabric8(f8Slow, rate, seconds, consumers, 0, payload);
             Result max = watchkeeper(wkMax, 0, seconds, consumers, -1, payload);
-            System.out.printf("this round's ratios, the other consumers' latency with the stalled or slow one over without: "
-                    + "Watchkeeper p50 %s, p99 %s, p99 from the schedule %s (the second run without over the first: p99 %s); "
-                    + "fabric8 p50 %s, p99 %s, p99 from the schedule %s%n",
-                    ratioText(stalled, base, Result::p50), ratioText(stalled, base, Result::p99), ratioText(stalled, base, Result::sp99),
-                    ratioText(again, base, Result::p99),
+            System.out.printf("this round's ratios, fabric8's other handlers' latency with the slow one over without: p50 %s, p99 %s, "
+                    + "p99 from the schedule %s%n",
                     ratioText(slow, plain, Result::p50), ratioText(slow, plain, Result::p99), ratioText(slow, plain, Result::sp99));
             if (!counted) {
                 continue;
             }
-            for (Result res : List.of(base, stalled, again, plain, slow, max)) {
+            for (Result res : List.of(plain, slow, max)) {
                 res.addTo(figures);
             }
-            ratio(figures, wkStall + ": the others' p50 over p50 without a stalled consumer", stalled, base, Result::p50);
-            ratio(figures, wkStall + ": the others' p99 over p99 without a stalled consumer", stalled, base, Result::p99);
-            ratio(figures, wkStall + ": the others' p99 from the schedule over the same without a stalled consumer", stalled, base, Result::sp99);
-            ratio(figures, wkStall + ": the others' p99 over p99 of the run without after it", stalled, again, Result::p99);
-            ratio(figures, wkAgain + ": p99 over p99 of the first run without (two runs without a stalled consumer)", again, base, Result::p99);
             ratio(figures, f8Slow + ": the others' p50 over p50 without a slow handler", slow, plain, Result::p50);
             ratio(figures, f8Slow + ": the others' p99 over p99 without a slow handler", slow, plain, Result::p99);
             ratio(figures, f8Slow + ": the others' p99 from the schedule over the same without a slow handler", slow, plain, Result::sp99);
-            figures.count(wkStall + ": stalled consumer cut off within the run", stalled.stalledCutOffAt >= 0);
-            if (stalled.stalledCutOffAt >= 0) {
-                figures.add(wkStall + ": stalled consumer cut off, after the stall began", "s",
-                        (stalled.stalledCutOffAt - stalled.firstPut) / 1e9, false);
-                figures.add(wkStall + ": stalled consumer cut off, at event", "", stalled.stalledCutOffEvents, false);
-            }
         }
         System.out.printf("%n== %d rounds (the warm-up round not counted): median, min, max%n", rounds);
         figures.print();
+        System.out.printf("%n== pooled: every latency of the others with a stalled consumer over every latency of the runs without, "
+                + "with a bootstrap interval that resamples rounds%n");
+        System.out.printf("the others with a stalled consumer: %s; %s%n", stallPooled.describe(99), stallPooled.describe(50));
+        System.out.printf("no effect at all, the second runs without over the first: %s%n", againPooled.describe(99));
+        System.out.printf("%n== paired, round by round: each stalled run over the geometric mean of its round's two runs without%n");
+        System.out.printf("the others' p99 with a stalled consumer: %s%n", stallP99.describe());
+        System.out.printf("the others' p50 with a stalled consumer: %s%n", stallP50.describe());
+        System.out.printf("no effect at all, the second run without over the first, p99: %s%n", againP99.describe());
+        System.out.printf("rounds left out of both (a run with events not delivered, whose p99 is only a lower bound, or with no "
+                + "latencies): %d, %d of them with the stalled run's p99 a lower bound (these would count against the goal); rounds whose "
+                + "stalled run cut off fast consumers: %d%n", unpaired, stalledLowerBound, stalledCutOthers);
     }
 
     // --- Watchkeeper ------------------------------------------------------------------------------------------------
@@ -672,6 +728,8 @@ public final class FanOutBenchmark {
         final double sp50;
         final double sp99;
         final double smax;
+        /** Every latency from put, for pooling over rounds. */
+        final Histogram histogram;
         final Usage usage;
         long stalledCutOffAt = -1;
         int stalledCutOffEvents;
@@ -732,6 +790,7 @@ public final class FanOutBenchmark {
                 }
             }
             this.latencies = fromPut.length;
+            this.histogram = PooledLatencies.histogram(fromPut);
             Arrays.sort(fromPut);
             this.p50 = percentileMs(fromPut, 0.50);
             this.p99 = percentileMs(fromPut, 0.99);

@@ -9,9 +9,9 @@ import java.util.Locale;
  * time), for benchmarks whose absolute figures move with the hour: their median, and a distribution-free confidence
  * interval for that median from order statistics (the sign test's interval). It assumes that the pairs are
  * independent and share one median ratio, nothing about the ratios' distribution: a round that the machine made very
- * slow counts as one ratio above (or below) the rest, however far, and moves each end by one rank at most. Pairs taken
- * one right after the other (consecutive reads) are not independent; their interval comes out too narrow. With {@code n} pairs the
- * 95% interval is {@code [r(k), r(n-k+1)]} of the sorted ratios for the largest {@code k} with
+ * slow counts as one ratio above (or below) the rest, however far, and moves each end by one rank at most. Pairs
+ * taken one right after the other (consecutive reads) are not independent; their interval comes out too narrow. With
+ * {@code n} pairs the 95% interval is {@code [r(k), r(n-k+1)]} of the sorted ratios for the largest {@code k} with
  * {@code P(Binomial(n, 1/2) < k) <= 2.5%}; it needs at least 6 pairs (with fewer, no such {@code k} exists).
  */
 public final class PairedRatios {
